@@ -1,0 +1,43 @@
+# The commands README shows and CI runs. Every target installs what it needs first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+SYNCED := $(VENV)/.synced
+
+.PHONY: help run stop test lint typecheck pytest fmt samples clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(SYNCED): pyproject.toml uv.lock scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+	@touch $@
+
+run: $(SYNCED) ## serve the API with sample data (local PostGIS unless DATABASE_URL is set)
+	$(BIN)/parcel-registry serve
+
+stop: $(SYNCED) ## stop the local PostGIS that `make run` started
+	$(BIN)/parcel-registry db down
+
+test: lint typecheck pytest ## the whole suite: lint, type check, tests on a throwaway PostGIS
+
+lint: $(SYNCED) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(SYNCED) ## mypy --strict on app/
+	$(BIN)/mypy
+
+pytest: $(SYNCED) ## the tests only
+	$(BIN)/pytest
+
+fmt: $(SYNCED) ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+samples: $(SYNCED) ## regenerate gis_samples/ (deterministic)
+	$(BIN)/python gis_samples/generate.py
+
+clean: ## remove the virtualenv and tool caches (the local database stays; `make stop` first)
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Parcel registry: land parcels, certificates and coverage statistics on PostGIS."""

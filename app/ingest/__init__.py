@@ -1,0 +1,1 @@
+"""Reading surveyors' files into the register."""
