@@ -1,0 +1,62 @@
+"""Settings read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, PostgresDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The deployment's storage CRS: VN-2000 / TM-3 107-00, the zone of (old) Bắc Giang province.
+# Geometry columns carry it in their type, so changing it means a migration, not a setting.
+STORAGE_SRID = 9214
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field can be set as PARCELS_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PARCELS_", env_file=".env", extra="ignore")
+
+    database_url: PostgresDsn | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "PARCELS_DATABASE_URL"),
+        description="An existing PostGIS database; unset, the service starts its own local one.",
+    )
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "PARCELS_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "PARCELS_PORT"))
+
+    pg_home: Path = Field(
+        PROJECT_ROOT / ".pgdata",
+        description="State directory of the local PostGIS cluster (data, password, log).",
+    )
+    pg_port: int = Field(54329, ge=1024, le=65535, description="Port of the local cluster.")
+
+    db_pool_size: int = Field(5, gt=0)
+    db_connect_timeout_s: int = Field(5, gt=0)
+    load_samples: bool = Field(True, description="Load gis_samples/ into an empty register.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    def sqlalchemy_url(self) -> str:
+        """Return the database URL for SQLAlchemy (psycopg2 driver); raises if none is set."""
+        if self.database_url is None:
+            raise RuntimeError("no database configured: set DATABASE_URL or start the local one")
+        return to_sqlalchemy_url(str(self.database_url))
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """Return a postgresql:// URL with the psycopg2 driver named, as SQLAlchemy needs it."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+psycopg2"
+    return f"{scheme}://{rest}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

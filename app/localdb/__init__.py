@@ -1,0 +1,1 @@
+"""The embedded local PostGIS cluster that `make run` and the tests start themselves."""

@@ -1,0 +1,370 @@
+"""Set up, start, stop and inspect a project-local PostgreSQL + PostGIS cluster.
+
+The cluster lives in a state directory (``.pgdata/`` in the clone by default)::
+
+    .pgdata/data/          the cluster (initdb)
+    .pgdata/password       the password of the cluster's superuser, 0600
+    .pgdata/postgres.log   the server log
+
+PostgreSQL refuses to run as root, so under root the server runs as the unprivileged
+``postgres`` OS user. That user must be able to reach the state directory; when the clone sits
+under a directory it cannot enter (``/root`` is 0700), the state directory moves to
+``/var/tmp/parcel-registry/<hash of the clone's path>/`` and ``.pgdata`` becomes a symlink to it,
+so that ``db down`` still finds the cluster by its data directory.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+from psycopg2 import sql
+
+from app.localdb.packages import PgInstall, ensure_postgis
+
+logger = logging.getLogger(__name__)
+
+SUPERUSER = "registry"
+RUNTIME_OS_USER = "postgres"
+FALLBACK_ROOT = Path("/var/tmp/parcel-registry")
+
+
+class LocalDbError(Exception):
+    """The local cluster cannot be set up or started; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A local cluster: where it lives, which port it listens on, which database it serves."""
+
+    home: Path
+    port: int
+    database: str = "parcel_registry"
+    host: str = "127.0.0.1"
+
+    @property
+    def data_dir(self) -> Path:
+        """Return the cluster's data directory."""
+        return self.home / "data"
+
+    @property
+    def password_file(self) -> Path:
+        """Return the file holding the superuser's password."""
+        return self.home / "password"
+
+    @property
+    def log_file(self) -> Path:
+        """Return the server log."""
+        return self.home / "postgres.log"
+
+    def url(self, database: str | None = None) -> str:
+        """Return a postgresql:// URL for a database of this cluster (default: the registry's)."""
+        password = self.password_file.read_text().strip()
+        return (
+            f"postgresql://{SUPERUSER}:{quote(password, safe='')}@{self.host}:{self.port}"
+            f"/{database or self.database}"
+        )
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `db status` reports."""
+
+    initialised: bool
+    running: bool
+    pid: int | None
+    port: int | None
+    home: Path
+
+
+# -- who runs the server ---------------------------------------------------------------------
+
+
+def _runtime_user() -> pwd.struct_passwd | None:
+    """Return the OS user the server must run as, or None to run as the current user."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(RUNTIME_OS_USER)
+    except KeyError:
+        raise LocalDbError(
+            f"running as root, but there is no '{RUNTIME_OS_USER}' OS user to run PostgreSQL "
+            "(PostgreSQL refuses to run as root); install Debian's postgresql package, which "
+            "creates it, or run as a normal user"
+        ) from None
+
+
+def _run(
+    cmd: list[str], *, user: pwd.struct_passwd | None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a command as the runtime user, capturing its output."""
+    kwargs: dict[str, object] = {}
+    env = dict(os.environ)
+    if user is not None:
+        kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
+    result = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        **kwargs,  # type: ignore[call-overload]
+    )
+    if check and result.returncode != 0:
+        output = (result.stderr or result.stdout).strip()
+        raise LocalDbError(f"{Path(cmd[0]).name} failed (exit {result.returncode}): {output}")
+    return result  # type: ignore[no-any-return]
+
+
+def _reachable_by(path: Path, user: pwd.struct_passwd) -> bool:
+    """Return whether `user` can enter every directory down to `path`."""
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    return _run(["test", "-x", str(probe)], user=user, check=False).returncode == 0
+
+
+def resolve_home(home: Path) -> Path:
+    """Return the state directory to use, moving it out of reach-less places when root."""
+    home = home.absolute()
+    user = _runtime_user()
+    if user is None or home.is_symlink() or _reachable_by(home.parent, user):
+        return home.resolve() if home.is_symlink() else home
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+    fallback = FALLBACK_ROOT / digest
+    fallback.mkdir(parents=True, exist_ok=True)
+    FALLBACK_ROOT.chmod(0o755)
+    if home.exists():
+        raise LocalDbError(
+            f"{home} exists but the '{user.pw_name}' user cannot reach it "
+            f"(a parent directory is closed to it); remove it or move the clone"
+        )
+    home.symlink_to(fallback, target_is_directory=True)
+    logger.info("%s is closed to %s; the cluster lives in %s", home.parent, user.pw_name, fallback)
+    return fallback
+
+
+# -- state -----------------------------------------------------------------------------------
+
+
+def _check_owner(cluster: Cluster, user: pwd.struct_passwd | None) -> None:
+    """Refuse a data directory that belongs to another OS user, with a clear message."""
+    if not cluster.data_dir.exists():
+        return
+    owner_uid = cluster.data_dir.stat().st_uid
+    expected_uid = user.pw_uid if user is not None else os.geteuid()
+    if owner_uid != expected_uid:
+        try:
+            owner = pwd.getpwuid(owner_uid).pw_name
+        except KeyError:
+            owner = f"uid {owner_uid}"
+        runner = user.pw_name if user is not None else pwd.getpwuid(expected_uid).pw_name
+        raise LocalDbError(
+            f"the data directory {cluster.data_dir} belongs to {owner}, but the server would run "
+            f"as {runner}; run as {owner}, or remove {cluster.home} to start a fresh cluster"
+        )
+
+
+def _pid(cluster: Cluster) -> tuple[int, int] | None:
+    """Return (pid, port) of the server running on this data directory, if any."""
+    pidfile = cluster.data_dir / "postmaster.pid"
+    try:
+        lines = pidfile.read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (OSError, IndexError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, owned by the runtime user
+    return pid, port
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    """Return whether something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def status(cluster: Cluster) -> Status:
+    """Return whether the cluster exists and runs."""
+    running = _pid(cluster)
+    return Status(
+        initialised=(cluster.data_dir / "PG_VERSION").exists(),
+        running=running is not None,
+        pid=running[0] if running else None,
+        port=running[1] if running else None,
+        home=cluster.home,
+    )
+
+
+# -- life cycle ------------------------------------------------------------------------------
+
+
+def _initdb(cluster: Cluster, pg: PgInstall, user: pwd.struct_passwd | None) -> None:
+    """Create the cluster with a random superuser password; only the loopback is served."""
+    cluster.home.mkdir(parents=True, exist_ok=True)
+    cluster.home.chmod(0o700)
+    password = secrets.token_urlsafe(24)
+    cluster.password_file.write_text(password + "\n")
+    cluster.password_file.chmod(0o600)
+    if user is not None:
+        for path in (cluster.home, cluster.password_file):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    _run(
+        [
+            str(pg.bindir / "initdb"),
+            "--pgdata",
+            str(cluster.data_dir),
+            "--username",
+            SUPERUSER,
+            "--pwfile",
+            str(cluster.password_file),
+            "--auth",
+            "scram-sha-256",
+            "--encoding",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        ],
+        user=user,
+    )
+    # TCP on the loopback only: a Unix socket path would have to fit in 107 bytes,
+    # which a deep clone path does not.
+    with (cluster.data_dir / "postgresql.conf").open("a") as conf:
+        conf.write(
+            "\n# parcel-registry local cluster\n"
+            f"listen_addresses = '{cluster.host}'\n"
+            "unix_socket_directories = ''\n"
+            "max_connections = 100\n"
+            "shared_buffers = '256MB'\n"
+            "work_mem = '32MB'\n"
+            "maintenance_work_mem = '256MB'\n"
+            "log_min_duration_statement = 2000\n"
+        )
+
+
+def _start(cluster: Cluster, pg: PgInstall, user: pwd.struct_passwd | None) -> None:
+    """Start the server on the cluster's port, waiting until it accepts connections."""
+    if _port_in_use(cluster.host, cluster.port):
+        raise LocalDbError(
+            f"port {cluster.port} on {cluster.host} is taken by another process; stop it or "
+            f"choose another port with PARCELS_PG_PORT"
+        )
+    if user is not None and not cluster.log_file.exists():
+        cluster.log_file.touch(0o600)
+        os.chown(cluster.log_file, user.pw_uid, user.pw_gid)
+    result = _run(
+        [
+            str(pg.bindir / "pg_ctl"),
+            "--pgdata",
+            str(cluster.data_dir),
+            "--log",
+            str(cluster.log_file),
+            "--options",
+            f"-p {cluster.port}",
+            "--wait",
+            "--timeout",
+            "60",
+            "start",
+        ],
+        user=user,
+        check=False,
+    )
+    if result.returncode != 0:
+        tail = cluster.log_file.read_text(errors="replace").splitlines()[-8:]
+        raise LocalDbError(
+            "PostgreSQL did not start; last lines of "
+            f"{cluster.log_file}:\n" + "\n".join(tail or [result.stderr.strip()])
+        )
+
+
+def _ensure_database(cluster: Cluster) -> None:
+    """Create the registry database and the postgis extension when missing."""
+    conn = psycopg2.connect(cluster.url("postgres"), connect_timeout=10)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (cluster.database,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cluster.database)))
+    finally:
+        conn.close()
+    conn = psycopg2.connect(cluster.url(), connect_timeout=10)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    finally:
+        conn.close()
+
+
+def up(cluster: Cluster) -> str:
+    """Install, initialise and start the cluster as needed; return the registry's URL.
+
+    Idempotent: a running cluster is left as it is.
+    """
+    pg = ensure_postgis()
+    user = _runtime_user()
+    _check_owner(cluster, user)
+    if cluster.home.exists() and not cluster.password_file.exists() and cluster.data_dir.exists():
+        raise LocalDbError(
+            f"{cluster.data_dir} exists but {cluster.password_file} is missing; "
+            f"remove {cluster.home} to start a fresh cluster"
+        )
+    if not (cluster.data_dir / "PG_VERSION").exists():
+        if cluster.data_dir.exists() and any(cluster.data_dir.iterdir()):
+            raise LocalDbError(
+                f"{cluster.data_dir} is not empty but holds no cluster; remove it and retry"
+            )
+        logger.info("initialising a PostgreSQL %s cluster in %s", pg.version, cluster.data_dir)
+        _initdb(cluster, pg, user)
+    running = _pid(cluster)
+    if running is None:
+        _start(cluster, pg, user)
+    elif running[1] != cluster.port:
+        raise LocalDbError(
+            f"the cluster in {cluster.data_dir} already runs on port {running[1]}, "
+            f"not {cluster.port}; stop it first (parcel-registry db down)"
+        )
+    _ensure_database(cluster)
+    return cluster.url()
+
+
+def down(cluster: Cluster) -> bool:
+    """Stop the cluster if it runs; return whether it was running."""
+    if _pid(cluster) is None:
+        return False
+    pg = ensure_postgis(install=False)
+    _run(
+        [str(pg.bindir / "pg_ctl"), "--pgdata", str(cluster.data_dir), "--mode", "fast", "stop"],
+        user=_runtime_user(),
+    )
+    return True
+
+
+def destroy(cluster: Cluster) -> None:
+    """Stop the cluster and delete its state directory (throwaway test clusters)."""
+    down(cluster)
+    shutil.rmtree(cluster.home, ignore_errors=True)
