@@ -1,0 +1,163 @@
+"""The `parcel-registry` command: serve, db up|down|status|url, migrate, samples load."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import PostgresDsn
+
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.localdb import cluster as localdb
+from app.localdb.packages import PackagesMissing
+from app.logging import configure_logging
+
+logger = logging.getLogger("parcel_registry")
+
+
+class CliError(Exception):
+    """A command failed for a reason the user can act on."""
+
+
+def local_cluster(settings: Settings) -> localdb.Cluster:
+    """Return the local cluster the settings describe, its home resolved for this user."""
+    return localdb.Cluster(home=localdb.resolve_home(settings.pg_home), port=settings.pg_port)
+
+
+def database_url(settings: Settings) -> str:
+    """Return DATABASE_URL, or start the local PostGIS and return its URL."""
+    if settings.database_url is not None:
+        return str(settings.database_url)
+    return localdb.up(local_cluster(settings))
+
+
+def with_database(settings: Settings) -> Settings:
+    """Return settings whose database_url is set, starting the local PostGIS if needed."""
+    if settings.database_url is not None:
+        return settings
+    return settings.model_copy(update={"database_url": PostgresDsn(database_url(settings))})
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Prepare the database (migrate, samples) and serve the API in the foreground."""
+    import uvicorn
+
+    from app.db import migrate
+    from app.db.session import make_engine
+    from app.ingest import samples
+    from app.main import create_app
+
+    settings = with_database(settings)
+    migrate.upgrade(settings.sqlalchemy_url())
+    if settings.load_samples and not args.no_samples:
+        engine = make_engine(settings)
+        try:
+            samples.load_if_empty(engine=engine, directory=PROJECT_ROOT / "gis_samples")
+        finally:
+            engine.dispose()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    logger.info("serving on http://%s:%d (API at /docs)", host, port)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
+    """Manage the local PostGIS cluster."""
+    if args.action in ("up", "url") and settings.database_url is not None:
+        raise CliError("DATABASE_URL is set: the service uses that database, not a local one")
+    cluster = local_cluster(settings)
+    if args.action == "up":
+        localdb.up(cluster)
+        state = localdb.status(cluster)
+        print(f"local PostGIS running on {cluster.host}:{state.port} (data: {cluster.data_dir})")
+    elif args.action == "down":
+        stopped = localdb.down(cluster)
+        print("local PostGIS stopped" if stopped else "local PostGIS was not running")
+    elif args.action == "status":
+        state = localdb.status(cluster)
+        if not state.initialised:
+            print(f"no local cluster in {cluster.home}")
+        elif state.running:
+            print(f"running, pid {state.pid}, port {state.port}, data {cluster.data_dir}")
+        else:
+            print(f"stopped, data {cluster.data_dir}")
+        if not state.running:
+            raise SystemExit(3)  # like pg_ctl status: not running
+    elif args.action == "url":
+        print(localdb.up(cluster))
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    """Upgrade (or downgrade) the schema."""
+    from app.db import migrate
+
+    url = database_url(settings)
+    if args.downgrade:
+        migrate.downgrade(url, args.downgrade)
+    else:
+        migrate.upgrade(url, args.revision)
+
+
+def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
+    """Load the sample wards and parcels into an empty register."""
+    from app.db import migrate
+    from app.db.session import make_engine
+    from app.ingest import samples
+
+    settings = with_database(settings)
+    migrate.upgrade(settings.sqlalchemy_url())
+    engine = make_engine(settings)
+    try:
+        loaded = samples.load_if_empty(engine=engine, directory=Path(args.directory))
+    finally:
+        engine.dispose()
+    print(
+        f"loaded {loaded.wards} wards and {loaded.parcels} parcels"
+        if loaded
+        else "the register is not empty: nothing loaded"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the command."""
+    parser = argparse.ArgumentParser(prog="parcel-registry", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, load samples into an empty register, serve")
+    serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default PORT or 8000)")
+    serve.add_argument("--no-samples", action="store_true", help="do not load gis_samples/")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="the local PostGIS cluster")
+    db.add_argument("action", choices=["up", "down", "status", "url"])
+    db.set_defaults(func=cmd_db)
+
+    mig = sub.add_parser("migrate", help="apply the Alembic revisions")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--downgrade", metavar="REV", help="downgrade to REV instead (base: all)")
+    mig.set_defaults(func=cmd_migrate)
+
+    smp = sub.add_parser("samples", help="sample data")
+    smp.add_argument("action", choices=["load"])
+    smp.add_argument("--directory", default=str(PROJECT_ROOT / "gis_samples"))
+    smp.set_defaults(func=cmd_samples)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line; exit 2 with a message on a user-facing error."""
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings)
+    try:
+        args.func(settings, args)
+    except (CliError, localdb.LocalDbError, PackagesMissing) as exc:
+        print(f"parcel-registry: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

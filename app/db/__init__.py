@@ -1,0 +1,1 @@
+"""Database tables, engine and the statements that read or write geometry."""

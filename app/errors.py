@@ -1,0 +1,132 @@
+"""Domain errors and their rendering as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class RegistryError(Exception):
+    """Base of every error the registry reports to a client."""
+
+    status = 500
+    slug = "registry-error"
+    title = "Registry error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class DatabaseUnavailable(RegistryError):
+    """The database cannot be reached."""
+
+    status = 503
+    slug = "database-unavailable"
+    title = "Database unavailable"
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response with the problem+json media type."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    **extra: Any,
+) -> ProblemResponse:
+    """Return an RFC 9457 problem document for this request."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update(extra)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+async def _registry_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RegistryError)
+    return problem(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        **exc.extra,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    detail = str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}; the API is listed at /docs."
+    response = problem(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=titles.get(exc.status_code, "HTTP error"),
+        detail=detail,
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    where = ", ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in errors[:5])
+    return problem(
+        request,
+        status=422,
+        slug="validation-error",
+        title="Invalid request",
+        detail=f"The request does not match the API: {where}",
+        errors=errors,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
+    # one log line with the traceback; the client learns nothing about internals
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        status=500,
+        slug="internal-error",
+        title="Internal error",
+        detail="The registry failed to handle this request; the error has been logged.",
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Render every error of the app as problem+json."""
+    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

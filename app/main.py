@@ -1,0 +1,51 @@
+"""create_app(settings): wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.api import health
+from app.config import Settings, get_settings
+from app.db.session import make_engine, make_sessionmaker
+from app.errors import install_handlers
+
+DESCRIPTION = """
+Land-parcel registry for the Directive 30 certification drive (Việt Yên): parcels with their
+certificate status, land-origin confirmation and disputes, spatial queries, and per-ward
+coverage statistics. Geometry is stored in VN-2000 / TM-3 107-00 (EPSG:9214) and served in
+WGS84 unless another CRS is asked for. Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Return the registry's FastAPI application, bound to the settings' database."""
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    # docs assets served by the app itself: registry offices may have no route to a CDN
+    app = FastAPIOffline(
+        title="Parcel registry",
+        version=version("parcel-registry"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Return the app configured from the environment (for `uvicorn --factory`)."""
+    return create_app(get_settings())

@@ -1,0 +1,1 @@
+"""Use cases: domain rules over the database, raising domain errors."""
