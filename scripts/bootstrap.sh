@@ -31,5 +31,11 @@ if [ ! -x .tools/uv/bin/uv ] || [ "$(.tools/uv/bin/uv --version | cut -d' ' -f2)
   .tools/uv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
+# Trust the OS certificate store, as pip and apt do (it holds any local proxy's CA);
+# uv's own bundled roots are the fallback where the store is missing.
+if [ -z "${UV_SYSTEM_CERTS:-}" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+  export UV_SYSTEM_CERTS=1
+fi
+
 # --frozen: install exactly what uv.lock pins, never re-resolve.
 UV_PYTHON="$PYTHON" .tools/uv/bin/uv sync --frozen --quiet
