@@ -6,9 +6,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from pydantic import PostgresDsn
+from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.localdb import cluster as localdb
@@ -124,6 +126,61 @@ def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def _session_scope(settings: Settings) -> AbstractContextManager[Session]:
+    """Return a context manager for one committed transaction on the migrated database."""
+    from app.db import migrate
+    from app.db.session import make_engine, make_sessionmaker
+
+    settings = with_database(settings)
+    migrate.upgrade(settings.sqlalchemy_url())
+    return make_sessionmaker(make_engine(settings)).begin()
+
+
+def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
+    """Import wards (and the crosswalk of old commune codes)."""
+    from app.errors import RegistryError
+    from app.services import wards
+
+    try:
+        with _session_scope(settings) as session:
+            count = wards.import_file(session=session, path=Path(args.file))
+            crosswalk = (
+                wards.import_crosswalk(
+                    session=session, csv_text=Path(args.crosswalk).read_text(encoding="utf-8")
+                )
+                if args.crosswalk
+                else 0
+            )
+    except RegistryError as exc:
+        raise CliError(exc.detail) from None
+    print(f"imported {count} wards" + (f" and {crosswalk} old communes" if args.crosswalk else ""))
+
+
+def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
+    """Create, list or revoke API keys."""
+    from app.domain.permissions import Role
+    from app.errors import RegistryError
+    from app.services import apikeys
+
+    try:
+        with _session_scope(settings) as session:
+            if args.action == "create":
+                record, key = apikeys.create(
+                    session=session, name=args.name, role=Role(args.role), ward_code=args.ward
+                )
+                print(f"created key {record.id} for {record.name} ({record.role})")
+                print(key)  # last line: the key itself, shown this once
+            elif args.action == "list":
+                for k in apikeys.listing(session=session):
+                    state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+                    print(f"{k.id}\t{k.role}\t{k.ward_code or '-'}\t{state}\t{k.name}")
+            else:
+                record = apikeys.revoke(session=session, key_id=args.id)
+                print(f"revoked key {record.id} ({record.name})")
+    except RegistryError as exc:
+        raise CliError(exc.detail) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command."""
     parser = argparse.ArgumentParser(prog="parcel-registry", description=__doc__)
@@ -143,6 +200,28 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("revision", nargs="?", default="head")
     mig.add_argument("--downgrade", metavar="REV", help="downgrade to REV instead (base: all)")
     mig.set_defaults(func=cmd_migrate)
+
+    wrd = sub.add_parser("wards", help="ward boundaries and old commune codes")
+    wrd_sub = wrd.add_subparsers(dest="action", required=True)
+    wrd_import = wrd_sub.add_parser("import", help="GeoJSON, GeoPackage or zipped shapefile")
+    wrd_import.add_argument("file")
+    wrd_import.add_argument("--crosswalk", help="CSV: old_code,old_name,ward_code[,effective_on]")
+    wrd.set_defaults(func=cmd_wards)
+
+    key = sub.add_parser("apikey", help="API keys")
+    key_sub = key.add_subparsers(dest="action", required=True)
+    key_create = key_sub.add_parser("create", help="create a key; prints it as the last line")
+    key_create.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "registry_officer", "surveyor", "ward_officer", "gis_viewer"],
+    )
+    key_create.add_argument("--ward", help="the ward code of a ward officer")
+    key_create.add_argument("--name", required=True, help="who holds the key")
+    key_sub.add_parser("list", help="list keys (never the keys themselves)")
+    key_revoke = key_sub.add_parser("revoke", help="revoke a key by id")
+    key_revoke.add_argument("id", type=int)
+    key.set_defaults(func=cmd_apikey)
 
     smp = sub.add_parser("samples", help="sample data")
     smp.add_argument("action", choices=["load"])

@@ -60,7 +60,9 @@ def problem(
         "instance": request.url.path,
     }
     body.update(extra)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": "5"} if status == 503 else {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="parcel-registry"'
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
@@ -130,3 +132,80 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+class Unauthenticated(RegistryError):
+    """The API key is missing where one is needed, unknown, or revoked."""
+
+    status = 401
+    slug = "unauthenticated"
+    title = "Not authenticated"
+
+
+class Forbidden(RegistryError):
+    """The caller's role or ward does not allow this action."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(RegistryError):
+    """The resource does not exist."""
+
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(RegistryError):
+    """The request conflicts with the register's current state."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class DuplicateParcel(Conflict):
+    """A parcel with the same survey commune, map sheet and parcel number exists."""
+
+    slug = "duplicate-parcel"
+    title = "Parcel already registered"
+
+
+class TransitionRefused(Conflict):
+    """A status transition that the life-cycle rules do not allow now."""
+
+    slug = "transition-refused"
+    title = "Transition refused"
+
+
+class PreconditionRequired(RegistryError):
+    """An update came without If-Match."""
+
+    status = 428
+    slug = "precondition-required"
+    title = "If-Match required"
+
+
+class PreconditionFailed(RegistryError):
+    """If-Match names a version that is no longer current."""
+
+    status = 412
+    slug = "precondition-failed"
+    title = "Stale version"
+
+
+class InvalidInput(RegistryError):
+    """Input that parses but breaks a rule of the register (code, geometry, place)."""
+
+    status = 422
+    slug = "invalid-input"
+    title = "Invalid input"
+
+
+class InvalidGeometry(InvalidInput):
+    """A geometry that is not a valid, non-empty polygon or multipolygon."""
+
+    slug = "invalid-geometry"
+    title = "Invalid geometry"

@@ -9,7 +9,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import health
+from app.api import apikeys, complaints, disputes, health, parcels, reports, wards
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import install_handlers
@@ -42,7 +42,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_handlers(app)
-    app.include_router(health.router)
+    for router in (
+        health.router,
+        parcels.router,
+        disputes.router,
+        complaints.router,
+        reports.router,
+        wards.router,
+        apikeys.router,
+    ):
+        app.include_router(router)
     return app
 
 

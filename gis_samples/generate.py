@@ -56,6 +56,10 @@ WARDS = [
     ("07822", "Nghĩa Trung", "xa"),
 ]
 
+# Parcels of these wards were surveyed when they were still townships (thị trấn) under older
+# codes; the crosswalk (commune_crosswalk.csv) maps them to today's wards. Illustrative codes.
+SURVEYED_AS = {"07777": ("07690", "Thị trấn Bích Động"), "07795": ("07693", "Thị trấn Nếnh")}
+
 VILLAGES = ["Đông", "Đoài", "Trung", "Nội", "Thượng", "Hạ", "Tân Lập", "Phúc Long"]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"]
 MIDDLE_M = ["Văn", "Đức", "Hữu", "Minh", "Quang"]
@@ -206,9 +210,10 @@ def attributes(
         f"{'Tổ dân phố' if k == 'phuong' else 'Thôn'} {v}, {u} {n}"
         for k, v, u, n in zip(kinds, village, unit, names, strict=True)
     ]
+    survey_codes = np.array([SURVEYED_AS.get(c, (c, ""))[0] for c in codes])
     return pd.DataFrame(
         {
-            "MAXA": codes,
+            "MAXA": survey_codes,
             "SHBANDO": frame["SHBANDO"].to_numpy(),
             "SHTHUA": frame["SHTHUA"].to_numpy(),
             "DIENTICH": np.round(declared, 1),
@@ -263,6 +268,11 @@ def generate(out: Path, parcels: int) -> None:
     wards_path.unlink(missing_ok=True)
     pyogrio.write_dataframe(
         ward_frame, wards_path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 2}
+    )
+    (out / "commune_crosswalk.csv").write_text(
+        "old_code,old_name,ward_code,effective_on\n"
+        + "".join(f"{old},{name},{ward},\n" for ward, (old, name) in SURVEYED_AS.items()),
+        encoding="utf-8",
     )
     polygons, placement = parcel_grid(wards, parcels, rng)
     frame = gpd.GeoDataFrame(attributes(polygons, placement, rng), geometry=polygons, crs=SRID)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg2
 
+from app.db import migrate
 from app.localdb import cluster as localdb
 from tests.support import free_port, fresh_database
 
@@ -69,7 +70,7 @@ def test_serve_sets_up_local_postgis_and_keeps_data_across_restarts(tmp_path: Pa
     try:
         with serving(env) as url:
             health = httpx.get(f"{url}/health").json()
-            assert health["status"] == "ok" and health["schema_revision"] == "0002"
+            assert health["status"] == "ok" and health["schema_revision"] == migrate.head_revision()
             assert httpx.get(f"{url}/docs").status_code == 200
             db_url = subprocess.run(
                 [CLI, "db", "url"], env=env, capture_output=True, text=True, check=True
@@ -96,7 +97,7 @@ def test_serve_migrates_and_serves_database_url_instead(server_url: str, tmp_pat
     with fresh_database(server_url, "serve_external") as external:
         env = _env(DATABASE_URL=external, PARCELS_PG_HOME=str(home), PORT=str(free_port()))
         with serving(env) as url:
-            assert httpx.get(f"{url}/health").json()["schema_revision"] == "0002"
+            assert httpx.get(f"{url}/health").json()["schema_revision"] == migrate.head_revision()
             assert _scalar(external, "SELECT count(*) FROM parcel") == 3000
     assert not home.exists()  # no local cluster was made
 

@@ -7,7 +7,7 @@ from importlib.metadata import version
 from fastapi import APIRouter
 
 from app.api.deps import EngineDep
-from app.api.schemas import Health, Problem
+from app.schemas.common import Health, Problem
 from app.services import health as health_service
 
 router = APIRouter(tags=["health"])

@@ -25,3 +25,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 def downgrade(url: str, revision: str) -> None:
     """Downgrade the database at `url` to `revision` ("base" removes everything)."""
     command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    """Return the newest revision of the migrations."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
+    assert head is not None
+    return head

@@ -26,11 +26,9 @@ PARCEL_FIELDS = {
     "SHTHUA": "parcel_no",
     "DIENTICH": "legal_area_m2",
     "MALOAIDAT": "land_use_code",
+    "TENCHU": "holder_name",
     "DIACHI": "address",
 }
-# Holder names are personal data: they belong in the holders of the register, never in the
-# free `extra` attributes that public queries may show.
-PERSONAL_FIELDS = {"TENCHU"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,8 @@ def _parcel_row(record: dict[str, Any], wkb: bytes) -> dict[str, Any]:
     row["sheet_no"] = int(row["sheet_no"])
     row["parcel_no"] = int(row["parcel_no"])
     row["wkb"] = wkb
-    extra = {k: v for k, v in record.items() if k not in PARCEL_FIELDS and k not in PERSONAL_FIELDS}
+    # holder names go to the holders (personal data), never into the free attributes
+    extra = {k: v for k, v in record.items() if k not in PARCEL_FIELDS}
     row["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
     return row
 
@@ -74,6 +73,9 @@ def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
                 for r, wkb in zip(wards.itertuples(), to_wkb(wards.geometry.values), strict=True)
             ),
         )
+        crosswalk = directory / "commune_crosswalk.csv"
+        if crosswalk.exists():
+            queries.insert_crosswalk(conn, crosswalk.read_text(encoding="utf-8"))
         parcels = _read(directory / "parcels.zip")
         records = parcels.drop(columns="geometry").to_dict("records")
         parcel_count = queries.insert_parcels_in_wards(
@@ -82,6 +84,7 @@ def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
                 _parcel_row(rec, wkb)
                 for rec, wkb in zip(records, to_wkb(parcels.geometry.values), strict=True)
             ),
+            actor="gis_samples (loader)",
         )
     logger.info("loaded %d wards and %d parcels from %s", ward_count, parcel_count, directory)
     return Loaded(wards=ward_count, parcels=parcel_count)

@@ -20,7 +20,7 @@ from app.ingest.vntext import decode_tcvn3
 
 SAMPLES = PROJECT_ROOT / "gis_samples"
 GENERATOR = SAMPLES / "generate.py"
-FILES = ("wards.geojson", "parcels.zip", "parcels_tcvn3.zip")
+FILES = ("wards.geojson", "commune_crosswalk.csv", "parcels.zip", "parcels_tcvn3.zip")
 
 
 def _generate(out: Path, *args: str) -> None:
@@ -114,14 +114,23 @@ def test_make_run_loads_every_sample_parcel_into_its_ward(connection: Connection
     assert empty_wards == 0
 
 
-def test_loaded_parcels_keep_areas_and_no_personal_data_in_extra(connection: Connection) -> None:
+def test_loaded_parcels_keep_areas_uses_holders_and_a_first_version(
+    connection: Connection,
+) -> None:
     row = connection.execute(
         text(
             "SELECT count(*) FILTER (WHERE abs(area_m2 - ST_Area(geom)) > 0.01),"
             "       count(*) FILTER (WHERE extra ? 'TENCHU'),"
             "       count(*) FILTER (WHERE legal_area_m2 IS NULL),"
-            "       count(DISTINCT land_use_code)"
-            " FROM parcel"
+            "       (SELECT count(DISTINCT land_use_code) FROM parcel_land_use),"
+            "       count(*) FILTER (WHERE (SELECT count(*) FROM parcel_land_use u"
+            "                               WHERE u.parcel_id = p.id) <> 1),"
+            "       count(*) FILTER (WHERE (SELECT count(*) FROM holder h"
+            "                               WHERE h.parcel_id = p.id) <> 1),"
+            "       count(*) FILTER (WHERE p.version <> 1 OR NOT EXISTS (SELECT 1 FROM"
+            "                        parcel_version v WHERE v.parcel_id = p.id AND v.version = 1"
+            "                        AND v.valid_to IS NULL))"
+            " FROM parcel p"
         )
     ).one()
-    assert tuple(row) == (0, 0, 0, 7)
+    assert tuple(row) == (0, 0, 0, 7, 0, 0, 0)

@@ -1,0 +1,66 @@
+"""/complaints: the hotline. Anyone may submit; ward and registry staff handle."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.api.auth import ActorDep, IfMatch
+from app.api.deps import SessionDep
+from app.api.responses import etag, problems
+from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
+from app.services import complaints
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+
+ComplaintId = Annotated[int, Path(gt=0)]
+
+
+@router.post("", status_code=201, responses=problems(404, 422))
+def submit_complaint(
+    data: ComplaintIn, session: SessionDep, response: Response
+) -> ComplaintReceipt:
+    """Submit a complaint about a parcel or a dossier; no key needed. Quote the id returned."""
+    complaint = complaints.submit(session=session, data=data)
+    response.headers["Location"] = f"/complaints/{complaint.id}"
+    return ComplaintReceipt(id=complaint.id, status="received", received_at=complaint.received_at)
+
+
+@router.get("", responses=problems(401, 403))
+def list_complaints(
+    session: SessionDep,
+    actor: ActorDep,
+    status: Annotated[Literal["received", "in_progress", "resolved"] | None, Query()] = None,
+    ward: Annotated[str | None, Query(pattern=r"^[0-9]{5}$")] = None,
+) -> list[ComplaintOut]:
+    """Return complaints to handle, newest first (a ward officer sees their own ward's)."""
+    found = complaints.listing(session=session, actor=actor, status=status, ward_code=ward)
+    return [complaints.to_out(c) for c in found]
+
+
+@router.get("/{complaint_id}", responses=problems(401, 403, 404))
+def read_complaint(
+    complaint_id: ComplaintId, session: SessionDep, actor: ActorDep, response: Response
+) -> ComplaintOut:
+    """Return one complaint with its handling."""
+    complaint = complaints.get(session=session, actor=actor, complaint_id=complaint_id)
+    response.headers["ETag"] = etag(complaint.version)
+    return complaints.to_out(complaint)
+
+
+@router.patch("/{complaint_id}", responses=problems(401, 403, 404, 412, 422, 428))
+def handle_complaint(
+    complaint_id: ComplaintId,
+    data: ComplaintUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch,
+    response: Response,
+) -> ComplaintOut:
+    """Move a complaint to in progress or resolved, with the staff response."""
+    complaint = complaints.handle(
+        session=session, actor=actor, complaint_id=complaint_id, if_match=if_match, data=data
+    )
+    response.headers["ETag"] = etag(complaint.version)
+    return complaints.to_out(complaint)

@@ -1,0 +1,1 @@
+"""Domain rules of the register, pure Python: no database, no HTTP."""

@@ -1,0 +1,1 @@
+"""Pydantic bodies: what the API accepts and returns, shared by routers and services."""

@@ -1,0 +1,93 @@
+"""Dispute and complaint bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.parcels import StrictModel
+
+DisputeKind = Literal["boundary", "ownership", "inheritance", "encroachment", "other"]
+
+
+class DisputeIn(StrictModel):
+    """A dispute over a parcel, as the commune records it."""
+
+    opened_on: date
+    kind: DisputeKind
+    description: str = Field(min_length=3, max_length=2000)
+    parties: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, description="Who is in dispute: personal data, staff only."
+    )
+
+
+class DisputeResolveIn(StrictModel):
+    """How and when a dispute was settled."""
+
+    resolution: str = Field(min_length=3, max_length=2000)
+    resolved_on: date
+
+
+class DisputeOut(BaseModel):
+    """A dispute."""
+
+    id: int
+    parcel_id: int
+    opened_on: date
+    kind: DisputeKind
+    description: str
+    parties: list[str] | None = Field(description="Omitted (null) for callers without rights.")
+    status: Literal["open", "resolved"]
+    resolution: str | None
+    resolved_on: date | None
+    opened_by: str
+    resolved_by: str | None
+    version: int
+
+
+class ComplaintIn(StrictModel):
+    """A complaint from a citizen, by the hotline or otherwise."""
+
+    parcel_id: int | None = Field(None, gt=0)
+    ward_code: str | None = Field(None, pattern=r"^[0-9]{5}$")
+    dossier_ref: str | None = Field(None, max_length=100)
+    channel: Literal["hotline", "web", "in_person", "letter"] = "web"
+    reporter_name: str | None = Field(None, max_length=200)
+    reporter_phone: str | None = Field(None, pattern=r"^\+?[0-9 .-]{6,20}$")
+    content: str = Field(min_length=5, max_length=5000)
+
+
+class ComplaintUpdate(StrictModel):
+    """Staff handling of a complaint."""
+
+    status: Literal["received", "in_progress", "resolved"]
+    response: str | None = Field(None, max_length=5000)
+
+
+class ComplaintOut(BaseModel):
+    """A complaint and its handling."""
+
+    id: int
+    parcel_id: int | None
+    ward_code: str | None
+    dossier_ref: str | None
+    channel: str
+    reporter_name: str | None
+    reporter_phone: str | None
+    content: str
+    status: Literal["received", "in_progress", "resolved"]
+    response: str | None
+    handled_by: str | None
+    received_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ComplaintReceipt(BaseModel):
+    """What the person who complained gets back: a number to quote."""
+
+    id: int
+    status: Literal["received"]
+    received_at: datetime

@@ -1,0 +1,190 @@
+"""Parcel bodies. Input models forbid unknown fields: no client sets a status, ward or author."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.db.models import HOLDER_KINDS
+
+LandUseCode = Field(pattern=r"^[A-Z]{3}$", examples=["ONT"])
+
+
+class StrictModel(BaseModel):
+    """A body that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LandUseIn(StrictModel):
+    """One land use of a parcel."""
+
+    code: str = LandUseCode
+    area_m2: Decimal | None = Field(
+        None,
+        gt=0,
+        max_digits=14,
+        decimal_places=2,
+        description="Area of this use; may be left out when the parcel has a single use.",
+    )
+    origin_codes: list[str] = Field(default_factory=list, examples=[["CNQ-CTT"]])
+
+
+HolderKind = Literal["individual", "household", "couple", "organisation", "community"]
+assert set(HolderKind.__args__) == set(HOLDER_KINDS)  # type: ignore[attr-defined]
+
+
+class HolderIn(StrictModel):
+    """A land user: personal data, shown only to staff."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn Hùng"])
+    kind: HolderKind = "individual"
+    id_number: str | None = Field(
+        None,
+        pattern=r"^[0-9]{9}$|^[0-9]{12}$|^[A-Z0-9-]{6,20}$",
+        description="CCCD (12 digits), old CMND (9 digits), or an organisation's code.",
+        examples=["024090001234"],
+    )
+
+
+class GeometryIn(BaseModel):
+    """A GeoJSON Polygon or MultiPolygon."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class ParcelIn(StrictModel):
+    """A new parcel."""
+
+    survey_commune_code: str = Field(
+        pattern=r"^[0-9]{5}$",
+        description="Commune code at survey time (an old code is fine: see the crosswalk).",
+        examples=["07795"],
+    )
+    sheet_no: int = Field(gt=0, examples=[12])
+    parcel_no: int = Field(gt=0, examples=[345])
+    geometry: GeometryIn
+    crs: str | int = Field(
+        4326,
+        description="CRS of the geometry: EPSG:4326 (default), or a VN-2000 code such as 9214.",
+    )
+    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    land_uses: list[LandUseIn] = Field(min_length=1)
+    address: str | None = Field(None, max_length=500)
+    holders: list[HolderIn] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class ParcelPatch(StrictModel):
+    """Changes to a parcel; fields left out stay as they are."""
+
+    geometry: GeometryIn | None = None
+    crs: str | int = 4326
+    sheet_no: int | None = Field(None, gt=0)
+    parcel_no: int | None = Field(None, gt=0)
+    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    land_uses: list[LandUseIn] | None = Field(None, min_length=1)
+    address: str | None = Field(None, max_length=500)
+    holders: list[HolderIn] | None = None
+    extra: dict[str, Any] | None = None
+
+
+class RetireIn(StrictModel):
+    """Why a parcel leaves the register (it is never deleted)."""
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class SplitPart(StrictModel):
+    """One parcel made by a split."""
+
+    parcel_no: int = Field(gt=0)
+    sheet_no: int | None = Field(None, gt=0, description="Defaults to the parent's sheet.")
+    geometry: GeometryIn
+    land_uses: list[LandUseIn] = Field(min_length=1)
+    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    address: str | None = None
+
+
+class SplitIn(StrictModel):
+    """Split a parcel into parts that cover it exactly."""
+
+    crs: str | int = 4326
+    parts: list[SplitPart] = Field(min_length=2)
+    reason: str = Field("split", min_length=3, max_length=500)
+
+
+class MergeIn(StrictModel):
+    """Merge parcels into one; their union is the new parcel's geometry."""
+
+    parcels: dict[int, int] = Field(
+        description="Parcel id -> the version (ETag) the client read; at least two.",
+        min_length=2,
+        examples=[{"101": 3, "102": 1}],
+    )
+    parcel_no: int = Field(gt=0)
+    sheet_no: int | None = Field(None, gt=0)
+    land_uses: list[LandUseIn] = Field(min_length=1)
+    address: str | None = None
+    reason: str = Field("merge", min_length=3, max_length=500)
+
+
+class OriginLandUse(StrictModel):
+    """The confirmed origin codes of one of the parcel's land uses."""
+
+    code: str = LandUseCode
+    origin_codes: list[str] = Field(min_length=1)
+
+
+class OriginConfirmationIn(StrictModel):
+    """The commune's confirmation of land origin and time of use."""
+
+    origin_confirmed: bool
+    time_of_use_confirmed: bool
+    land_use_since: date | None = Field(None, description="Since when the land has been used.")
+    land_uses: list[OriginLandUse] = Field(default_factory=list)
+    confirmed_on: date
+    document: str = Field(
+        min_length=1, max_length=200, description="Number of the commune's written confirmation."
+    )
+
+    @field_validator("land_use_since")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("land_use_since lies in the future")
+        return value
+
+
+class BacklogReasonIn(StrictModel):
+    """A reason, set by staff, why the parcel is not certified yet."""
+
+    reason: Literal[
+        "planning_conflict", "unpaid_obligation", "missing_documents", "holder_absent", "other"
+    ]
+    note: str | None = Field(None, max_length=500)
+
+
+class BacklogIn(StrictModel):
+    """The full set of staff-set backlog reasons (replaces the previous set)."""
+
+    reasons: list[BacklogReasonIn]
+
+
+class VersionOut(BaseModel):
+    """One version of a parcel in its history."""
+
+    version: int
+    valid_from: datetime
+    valid_to: datetime | None
+    actor: str
+    action: str
+    changes: dict[str, Any] = Field(
+        description="Each changed field with its previous ('old') and new value."
+    )

@@ -1,0 +1,63 @@
+"""API keys: random secrets shown once, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiKey, Ward
+from app.domain.permissions import Actor, Role
+from app.errors import InvalidInput, NotFound, Unauthenticated
+
+PREFIX = "pr_"
+
+
+def _hash(key: str) -> str:
+    # keys are 256-bit random: a fast hash is enough, no password stretching needed
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(
+    *, session: Session, name: str, role: Role, ward_code: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; return its record and the key itself (shown this once only)."""
+    if role is Role.WARD_OFFICER and ward_code is None:
+        raise InvalidInput("A ward officer's key needs the ward (--ward CODE).")
+    if role is not Role.WARD_OFFICER and ward_code is not None:
+        raise InvalidInput("Only a ward officer's key is bound to a ward.")
+    if ward_code is not None and session.get(Ward, ward_code) is None:
+        raise InvalidInput(f"There is no ward {ward_code}.")
+    key = PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(name=name, role=role.value, ward_code=ward_code, key_hash=_hash(key))
+    session.add(record)
+    session.flush()
+    return record, key
+
+
+def authenticate(*, session: Session, key: str) -> Actor:
+    """Return the actor a key belongs to; raise Unauthenticated for unknown or revoked keys."""
+    record = session.scalars(select(ApiKey).where(ApiKey.key_hash == _hash(key))).one_or_none()
+    if record is None or record.revoked_at is not None:
+        raise Unauthenticated("The API key is unknown or revoked.")
+    return Actor(
+        name=record.name, role=Role(record.role), ward_code=record.ward_code, key_id=record.id
+    )
+
+
+def revoke(*, session: Session, key_id: int) -> ApiKey:
+    """Revoke a key (it stays on record); return it."""
+    record = session.get(ApiKey, key_id)
+    if record is None:
+        raise NotFound(f"There is no API key {key_id}.")
+    if record.revoked_at is None:
+        record.revoked_at = datetime.now().astimezone()
+    return record
+
+
+def listing(*, session: Session) -> list[ApiKey]:
+    """Return every key record, newest first (never the keys themselves)."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))

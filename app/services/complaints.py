@@ -1,0 +1,105 @@
+"""Hotline complaints: anyone submits, ward and registry staff handle them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Complaint, Ward
+from app.domain.permissions import Action, Actor, Role
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintUpdate
+from app.services.parcels import authorize, check_version, load
+
+# received -> in_progress -> resolved; a complaint answered at once may go straight to resolved
+NEXT_STATUS = {
+    "received": {"in_progress", "resolved"},
+    "in_progress": {"resolved"},
+    "resolved": set[str](),
+}
+
+
+def submit(*, session: Session, data: ComplaintIn) -> Complaint:
+    """Record a complaint from anyone; its ward comes from the parcel when one is named."""
+    ward_code = data.ward_code
+    if data.parcel_id is not None:
+        parcel = load(session=session, parcel_id=data.parcel_id)
+        if ward_code is not None and ward_code != parcel.ward_code:
+            raise InvalidInput(
+                f"Parcel {parcel.id} lies in ward {parcel.ward_code}, not {ward_code}."
+            )
+        ward_code = parcel.ward_code
+    elif ward_code is not None and session.get(Ward, ward_code) is None:
+        raise InvalidInput(f"There is no ward {ward_code}.")
+    complaint = Complaint(
+        parcel_id=data.parcel_id,
+        ward_code=ward_code,
+        dossier_ref=data.dossier_ref,
+        channel=data.channel,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        content=data.content,
+    )
+    session.add(complaint)
+    session.flush()
+    session.refresh(complaint)
+    return complaint
+
+
+def to_out(complaint: Complaint) -> ComplaintOut:
+    """Return the complaint as staff see it."""
+    return ComplaintOut.model_validate(complaint, from_attributes=True)
+
+
+def get(*, session: Session, actor: Actor, complaint_id: int) -> Complaint:
+    """Return a complaint the actor may handle; raise NotFound or Forbidden."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(f"There is no complaint {complaint_id}.")
+    if actor.role is Role.WARD_OFFICER and complaint.ward_code is None:
+        raise Forbidden(f"Complaint {complaint.id} names no ward; registry staff handle it.")
+    authorize(actor, Action.COMPLAINT_HANDLE, complaint.ward_code)
+    return complaint
+
+
+def listing(
+    *, session: Session, actor: Actor, status: str | None, ward_code: str | None
+) -> list[Complaint]:
+    """Return the complaints the actor handles, newest first."""
+    authorize(actor, Action.COMPLAINT_HANDLE, ward_code)
+    if actor.role is Role.WARD_OFFICER:
+        ward_code = actor.ward_code
+    query = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    if status:
+        query = query.where(Complaint.status == status)
+    if ward_code:
+        query = query.where(Complaint.ward_code == ward_code)
+    return list(session.scalars(query.limit(1000)))
+
+
+def handle(
+    *,
+    session: Session,
+    actor: Actor,
+    complaint_id: int,
+    if_match: str | None,
+    data: ComplaintUpdate,
+) -> Complaint:
+    """Move a complaint on and record the staff response."""
+    complaint = get(session=session, actor=actor, complaint_id=complaint_id)
+    session.refresh(complaint, with_for_update=True)
+    check_version(current=complaint.version, if_match=if_match, what="complaint")
+    if data.status != complaint.status and data.status not in NEXT_STATUS[complaint.status]:
+        raise InvalidInput(f"A {complaint.status} complaint cannot go back to {data.status}.")
+    if data.status == "resolved" and not (data.response or complaint.response):
+        raise InvalidInput("A resolved complaint needs the staff response.")
+    complaint.status = data.status
+    if data.response is not None:
+        complaint.response = data.response
+    complaint.handled_by = actor.label
+    complaint.version += 1
+    complaint.updated_at = session.scalar(select(func.clock_timestamp())) or datetime.now()
+    session.flush()
+    return complaint

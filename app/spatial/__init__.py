@@ -1,0 +1,1 @@
+"""Pure geometry and CRS helpers (shapely, pyproj): no database, no HTTP."""
