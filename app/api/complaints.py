@@ -55,8 +55,8 @@ def handle_complaint(
     data: ComplaintUpdate,
     session: SessionDep,
     actor: ActorDep,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ComplaintOut:
     """Move a complaint to in progress or resolved, with the staff response."""
     complaint = complaints.handle(

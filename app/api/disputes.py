@@ -33,8 +33,8 @@ def resolve_dispute(
     data: DisputeResolveIn,
     session: SessionDep,
     actor: ActorDep,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> DisputeOut:
     """Close a dispute with its resolution; the parcel is free again once none is open."""
     dispute = disputes.resolve(

@@ -119,7 +119,11 @@ def read_parcel(
     responses={**FEATURE, **problems(401, 403, 404, 409, 412, 422, 428)},
 )
 def amend_parcel(
-    parcel_id: ParcelId, patch: ParcelPatch, session: SessionDep, actor: ActorDep, if_match: IfMatch
+    parcel_id: ParcelId,
+    patch: ParcelPatch,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> GeoJSONResponse:
     """Change a parcel's geometry, numbers, areas, land uses, address, holders or extras."""
     parcels.amend(session=session, actor=actor, parcel_id=parcel_id, if_match=if_match, patch=patch)
@@ -170,7 +174,7 @@ def transition_parcel(
     ],
     session: SessionDep,
     actor: ActorDep,
-    if_match: IfMatch,
+    if_match: IfMatch = None,
 ) -> GeoJSONResponse:
     """Move the parcel through the certificate life cycle.
 
@@ -194,7 +198,7 @@ def confirm_origin(
     data: OriginConfirmationIn,
     session: SessionDep,
     actor: ActorDep,
-    if_match: IfMatch,
+    if_match: IfMatch = None,
 ) -> GeoJSONResponse:
     """Record or revise the commune's confirmation of land origin and time of use.
 
@@ -210,7 +214,11 @@ def confirm_origin(
     responses={**FEATURE, **problems(401, 403, 404, 412, 422, 428)},
 )
 def set_backlog_reasons(
-    parcel_id: ParcelId, data: BacklogIn, session: SessionDep, actor: ActorDep, if_match: IfMatch
+    parcel_id: ParcelId,
+    data: BacklogIn,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> GeoJSONResponse:
     """Set the reasons staff know why the parcel is not certified yet.
 
@@ -229,7 +237,11 @@ def set_backlog_reasons(
     responses={**FEATURE, **problems(401, 403, 404, 412, 422, 428)},
 )
 def retire_parcel(
-    parcel_id: ParcelId, data: RetireIn, session: SessionDep, actor: ActorDep, if_match: IfMatch
+    parcel_id: ParcelId,
+    data: RetireIn,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> GeoJSONResponse:
     """Retire a parcel with a reason; it stays readable with its whole history."""
     parcels.retire(
@@ -244,7 +256,11 @@ def retire_parcel(
     responses={201: {"description": "The ids of the new parcels."}, **problems(403, 409, 412, 422)},
 )
 def split_parcel(
-    parcel_id: ParcelId, data: SplitIn, session: SessionDep, actor: ActorDep, if_match: IfMatch
+    parcel_id: ParcelId,
+    data: SplitIn,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Split a parcel into parts that cover it exactly; it is retired, the parts link to it."""
     children = parcels.split(
