@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -126,9 +127,37 @@ async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
+# Constraints a concurrent request can trip after the service's own checks passed.
+CONSTRAINT_PROBLEMS = {
+    "uq_parcel_survey_commune_code_sheet_no_parcel_no": (
+        "duplicate-parcel",
+        "Parcel already registered",
+        "A parcel with this survey commune, map sheet and parcel number was registered "
+        "at the same moment; read it and decide again.",
+    ),
+    "uq_certificate_serial": (
+        "conflict",
+        "Conflict",
+        "This certificate serial was recorded at the same moment for another parcel.",
+    ),
+}
+
+
+async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, IntegrityError)
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    slug, title, detail = CONSTRAINT_PROBLEMS.get(
+        constraint or "",
+        ("conflict", "Conflict", "The change conflicts with data written at the same moment."),
+    )
+    logger.info("integrity error on %s: %s", request.url.path, constraint)
+    return problem(request, status=409, slug=slug, title=title, detail=detail)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Render every error of the app as problem+json."""
     app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shapely import from_wkb, to_wkb
@@ -46,6 +47,7 @@ from app.schemas.parcels import (
 from app.services import versions
 from app.spatial import crs as crs_codes
 from app.spatial.geometry import parse_parcel_geometry
+from app.spatial.sanity import coordinate_problem
 
 # Land-use areas must add up to the parcel's area within this share (or 1 m2).
 AREA_TOLERANCE = Decimal("0.01")
@@ -130,7 +132,17 @@ def _storage_geometry(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     shape = parse_parcel_geometry(geometry.model_dump())
-    ewkb, area, invalid = queries.to_storage(session.connection(), to_wkb(shape), srid)
+    problem = coordinate_problem(shape.bounds, srid)
+    if problem is not None:
+        raise InvalidGeometry(f"The coordinates cannot be right: {problem}.")
+    try:
+        with session.begin_nested():  # a failed transform must not poison the transaction
+            ewkb, area, invalid = queries.to_storage(session.connection(), to_wkb(shape), srid)
+    except DBAPIError as exc:
+        raise InvalidGeometry(
+            f"The geometry cannot be transformed from {crs_codes.uri(srid)}: "
+            f"{str(exc.orig).splitlines()[0]}"
+        ) from None
     if invalid is not None:
         raise InvalidGeometry(f"The geometry is not valid in the registry's CRS: {invalid}.")
     ward = queries.ward_containing(session.connection(), ewkb)

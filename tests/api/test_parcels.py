@@ -138,6 +138,8 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [20, 20], [20, 0], [0, 20]
         ({"status": "signed"}, 422, "validation-error", "status"),
         ({"ward_code": WARD}, 422, "validation-error", "ward_code"),
         ({"crs": "EPSG:3857"}, 422, "invalid-input", "unsupported CRS"),
+        ({"crs": "EPSG:4326"}, 422, "invalid-geometry", "metres, not degrees"),
+        ({"crs": "EPSG:9209"}, 422, "invalid-input", "outside every ward"),
         ({"geometry": {"type": "Point", "coordinates": [1, 2]}}, 422, "validation-error", "type"),
         ({"geometry": {"type": "Polygon", "coordinates": []}}, 422, "invalid-geometry", "empty"),
     ],
@@ -156,6 +158,20 @@ def test_bad_input_says_what_to_fix(
         client.post("/parcels", json=_body(x, y, **change), headers=keys.registry), status, slug
     )
     assert says in body["detail"]
+
+
+def test_swapped_axes_get_a_hint(client: httpx.Client, keys: Keys, free_spot: Spot) -> None:
+    x, y = free_spot(WARD)
+    swapped = {
+        "type": "Polygon",
+        "coordinates": [[[b, a] for a, b in square(x, y)["coordinates"][0]]],
+    }
+    body = _problem(
+        client.post("/parcels", json=_body(x, y, geometry=swapped), headers=keys.registry),
+        422,
+        "invalid-geometry",
+    )
+    assert "swap them" in body["detail"]
 
 
 def test_self_intersecting_ring_names_the_place(
