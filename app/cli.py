@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import PostgresDsn
@@ -126,14 +126,20 @@ def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def _session_scope(settings: Settings) -> AbstractContextManager[Session]:
-    """Return a context manager for one committed transaction on the migrated database."""
+@contextmanager
+def _session_scope(settings: Settings) -> Iterator[Session]:
+    """Yield a session in one committed transaction on the migrated database."""
     from app.db import migrate
     from app.db.session import make_engine, make_sessionmaker
 
     settings = with_database(settings)
     migrate.upgrade(settings.sqlalchemy_url())
-    return make_sessionmaker(make_engine(settings)).begin()
+    engine = make_engine(settings)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
@@ -142,13 +148,17 @@ def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
     from app.services import wards
 
     try:
+        crosswalk_text = (
+            Path(args.crosswalk).read_text(encoding="utf-8") if args.crosswalk else None
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the crosswalk {args.crosswalk}: {exc}") from None
+    try:
         with _session_scope(settings) as session:
             count = wards.import_file(session=session, path=Path(args.file))
             crosswalk = (
-                wards.import_crosswalk(
-                    session=session, csv_text=Path(args.crosswalk).read_text(encoding="utf-8")
-                )
-                if args.crosswalk
+                wards.import_crosswalk(session=session, csv_text=crosswalk_text)
+                if crosswalk_text is not None
                 else 0
             )
     except RegistryError as exc:
@@ -235,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     configure_logging(settings)
+    # Alembic narrates every run at INFO; keep the commands' output to what they did
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         args.func(settings, args)
     except (CliError, localdb.LocalDbError, PackagesMissing) as exc:

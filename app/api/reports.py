@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
+from app.errors import InvalidInput
 from app.services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -82,13 +83,17 @@ def returned_dossiers(
     counts, notices = reports.returned(
         session=session, actor=actor, start=first, end=last, ward_code=ward
     )
+    if first > last:
+        raise InvalidInput(f"The period starts ({first}) after it ends ({last}).")
+    parcels = len({n["parcel_id"] for n in notices})
     if format == "csv":
-        return _csv(reports.returned_csv(counts, first, last), f"ho-so-tra-lai-{last}.csv")
+        return _csv(reports.returned_csv(counts, parcels, first, last), f"ho-so-tra-lai-{last}.csv")
     return JSONResponse(
         {
             "from": first.isoformat(),
             "to": last.isoformat(),
             "total": sum(c["returned"] for c in counts),
+            "parcels": parcels,
             "by_ward_and_month": counts,
             "notices": jsonable_encoder(notices),
         }

@@ -63,7 +63,8 @@ class ComplaintUpdate(StrictModel):
     """Staff handling of a complaint."""
 
     status: Literal["received", "in_progress", "resolved"]
-    response: str | None = Field(None, max_length=5000)
+    # a blank response would let a complaint count as answered without an answer
+    response: str | None = Field(None, min_length=1, max_length=5000)
 
 
 class ComplaintOut(BaseModel):

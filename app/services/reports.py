@@ -19,12 +19,14 @@ UNDELIVERED_SQL = text(
            p.survey_commune_code, p.sheet_no, p.parcel_no,
            c.serial, c.register_no, c.signed_on, c.custody_location,
            (:on - c.signed_on) AS days_held
-    FROM parcel p
+    FROM certificate c
+    JOIN parcel p ON p.id = c.parcel_id
     JOIN ward w ON w.code = p.ward_code
-    JOIN LATERAL (SELECT * FROM certificate c WHERE c.parcel_id = p.id
-                  ORDER BY c.id DESC LIMIT 1) c ON true
-    WHERE p.status = 'signed' AND p.retired_at IS NULL AND c.delivered_on IS NULL
-      AND c.signed_on <= :on AND (CAST(:ward AS text) IS NULL OR w.code = :ward)
+    -- in custody on the inventory date: signed by then and not handed over by then (a
+    -- certificate handed over since still belongs to that day's inventory)
+    WHERE p.retired_at IS NULL AND c.signed_on <= :on
+      AND (c.delivered_on IS NULL OR c.delivered_on > :on)
+      AND (CAST(:ward AS text) IS NULL OR w.code = :ward)
     ORDER BY w.code, c.signed_on, c.serial
     """
 )
@@ -128,8 +130,12 @@ def undelivered_csv(rows: list[dict[str, Any]], on: date) -> str:
     return "\ufeff" + out.getvalue()  # BOM: Excel opens it as UTF-8
 
 
-def returned_csv(counts: list[dict[str, Any]], start: date, end: date) -> str:
-    """Return returned dossiers by ward and month as CSV with Vietnamese headings."""
+def returned_csv(counts: list[dict[str, Any]], parcels: int, start: date, end: date) -> str:
+    """Return returned dossiers by ward and month as CSV with Vietnamese headings.
+
+    `parcels` is the number of distinct parcels returned in the period: a parcel returned in
+    two months counts in both months' rows but once in the total.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["TỔNG HỢP HỒ SƠ TRẢ LẠI DO CHƯA ĐẦY ĐỦ"])
@@ -141,5 +147,5 @@ def returned_csv(counts: list[dict[str, Any]], start: date, end: date) -> str:
             [row["month"], row["ward_code"], row["ward_name"], row["returned"], row["parcels"]]
         )
     writer.writerow([])
-    writer.writerow(["Tổng cộng", "", "", sum(r["returned"] for r in counts), ""])
+    writer.writerow(["Tổng cộng", "", "", sum(r["returned"] for r in counts), parcels])
     return "\ufeff" + out.getvalue()

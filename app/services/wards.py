@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 import pyogrio
+import shapely
 from shapely import to_wkb
 
 from app.config import STORAGE_SRID
@@ -40,6 +44,7 @@ WARDS_GEOJSON_SQL = text(
 CODE_FIELDS = ("code", "MAXA", "ma_xa", "MaXa", "XAID")
 NAME_FIELDS = ("name", "TENXA", "ten_xa", "TenXa", "ten")
 KIND_FIELDS = ("kind", "LOAI", "loai")
+WARD_CODE = re.compile(r"[0-9]{5}")
 KINDS = {"xa": "xa", "xã": "xa", "phuong": "phuong", "phường": "phuong"}
 
 
@@ -55,47 +60,119 @@ def _field(record: dict[str, Any], names: tuple[str, ...], what: str) -> Any:
     raise InvalidInput(f"A ward has no {what} (looked for fields {', '.join(names)}).")
 
 
+def _one_line(message: object) -> str:
+    """Return a message on one line, as the command line prints it."""
+    return " ".join(str(message).split())
+
+
+def _database_says(exc: DBAPIError) -> str:
+    """Return what the database said (message and detail), without the SQL and parameters."""
+    diag = getattr(exc.orig, "diag", None)
+    said: list[str] = [
+        str(part)
+        for part in (getattr(diag, "message_primary", None), getattr(diag, "message_detail", None))
+        if part
+    ]
+    if not said:
+        said = str(exc.orig).strip().splitlines()[:1] or [type(exc.orig).__name__]
+    return _one_line(": ".join(part.rstrip(".") for part in said))
+
+
+def _code(value: Any) -> str:
+    """Return a ward code as five digits; files often carry it as a number (7795 or 7795.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    code = str(value).strip().zfill(5)
+    if not WARD_CODE.fullmatch(code):
+        raise InvalidInput(f"Ward code {value!r} is not five digits.")
+    return code
+
+
+def _boundary_problem(geometry: Any) -> str | None:
+    """Return why a geometry cannot be a ward boundary, or None when it can."""
+    if geometry is None or geometry.is_empty:
+        return "it has no geometry"
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        return f"its geometry is a {geometry.geom_type}, not a polygon"
+    if not shapely.is_valid(geometry):
+        return f"its boundary is not valid ({shapely.is_valid_reason(geometry)})"
+    return None
+
+
 def import_file(*, session: Session, path: Path) -> int:
     """Insert or update the wards of a GeoJSON, GeoPackage or zipped shapefile; return count."""
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise InvalidInput(f"{path.name} cannot be read as a vector file: {exc}") from None
+        raise InvalidInput(
+            f"{path.name} cannot be read as a vector file: {_one_line(exc)}"
+        ) from None
     if frame.crs is None:
         raise InvalidInput(f"{path.name} has no CRS; give the wards in a file that declares it.")
     srid = frame.crs.to_epsg() or 0
     if srid == 0:
         raise InvalidInput(f"{path.name}'s CRS is not an EPSG CRS the registry knows.")
     count = 0
-    for record, wkb in zip(
-        frame.drop(columns="geometry").to_dict("records"),
-        to_wkb(frame.geometry.values),
-        strict=True,
+    for record, geometry in zip(
+        frame.drop(columns="geometry").to_dict("records"), frame.geometry.values, strict=True
     ):
-        code = str(_field(record, CODE_FIELDS, "code")).zfill(5)
-        name = unicodedata.normalize("NFC", str(_field(record, NAME_FIELDS, "name")))
-        kind = KINDS.get(str(_field(record, KIND_FIELDS, "kind")).strip().lower())
+        code = _code(_field(record, CODE_FIELDS, "code"))
+        name = unicodedata.normalize("NFC", str(_field(record, NAME_FIELDS, "name")).strip())
+        # NFC first: a decomposed "xã" does not match the table
+        kind_text = unicodedata.normalize("NFC", str(_field(record, KIND_FIELDS, "kind")))
+        kind = KINDS.get(kind_text.strip().lower())
         if kind is None:
             raise InvalidInput(f"Ward {code}: kind must be xã or phường.")
-        session.execute(
-            text(
-                "INSERT INTO ward (code, name, kind, boundary) VALUES (:code, :name, :kind,"
-                f" ST_Multi(ST_Transform(ST_GeomFromWKB(:wkb, :srid), {STORAGE_SRID})))"
-                " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-                " kind = EXCLUDED.kind, boundary = EXCLUDED.boundary"
-            ),
-            {"code": code, "name": name, "kind": kind, "wkb": wkb, "srid": srid},
-        )
+        problem = _boundary_problem(geometry)
+        if problem is not None:
+            raise InvalidInput(f"Ward {code} cannot be imported: {problem}.")
+        try:
+            with session.begin_nested():
+                session.execute(
+                    text(
+                        "INSERT INTO ward (code, name, kind, boundary) VALUES (:code, :name,"
+                        f" :kind, ST_Multi(ST_Transform(ST_GeomFromWKB(:wkb, :srid),"
+                        f" {STORAGE_SRID}))) ON CONFLICT (code) DO UPDATE SET"
+                        " name = EXCLUDED.name, kind = EXCLUDED.kind,"
+                        " boundary = EXCLUDED.boundary"
+                    ),
+                    {
+                        "code": code,
+                        "name": name,
+                        "kind": kind,
+                        "wkb": to_wkb(geometry),
+                        "srid": srid,
+                    },
+                )
+        except DBAPIError as exc:
+            # e.g. a boundary that becomes invalid once transformed
+            raise InvalidInput(f"Ward {code} cannot be stored: {_database_says(exc)}.") from None
         count += 1
     return count
 
 
+CROSSWALK_COLUMNS = ("old_code", "old_name", "ward_code")
+
+
 def import_crosswalk(*, session: Session, csv_text: str) -> int:
     """Load old_code,old_name,ward_code[,effective_on] rows; return how many."""
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = reader.fieldnames or []
+    missing = [c for c in CROSSWALK_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"The crosswalk CSV needs the columns {', '.join(CROSSWALK_COLUMNS)}[,effective_on];"
+            f" it has {', '.join(header) or 'none'}."
+        )
+    if not any(reader):
+        return 0  # a header and no rows
     try:
-        return queries.insert_crosswalk(session.connection(), csv_text)
-    except (KeyError, ValueError, DBAPIError) as exc:
-        raise InvalidInput(f"The crosswalk CSV is not usable: {exc}") from None
+        with session.begin_nested():
+            return queries.insert_crosswalk(session.connection(), csv_text)
+    except DBAPIError as exc:
+        raise InvalidInput(f"The crosswalk CSV is not usable: {_database_says(exc)}.") from None
+    except (KeyError, ValueError, StatementError) as exc:
+        raise InvalidInput(f"The crosswalk CSV is not usable: {_one_line(exc)}") from None
 
 
 def land_use_types(*, session: Session) -> Any:

@@ -1,0 +1,381 @@
+"""/complaints: anyone submits, ward and registry staff handle them, over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from tests.api.conftest import OTHER_WARD, WARD, Keys
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def _submit(client: httpx.Client, **fields: Any) -> httpx.Response:
+    body: dict[str, Any] = {"content": "Hồ sơ nộp từ tháng 3 chưa có kết quả.", **fields}
+    return client.post("/complaints", json=body)
+
+
+def _complaint(client: httpx.Client, **fields: Any) -> int:
+    response = _submit(client, **fields)
+    assert response.status_code == 201, response.text
+    complaint_id: int = response.json()["id"]
+    return complaint_id
+
+
+def _read(client: httpx.Client, complaint_id: int, headers: dict[str, str]) -> httpx.Response:
+    response = client.get(f"/complaints/{complaint_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _patch(
+    client: httpx.Client,
+    complaint_id: int,
+    headers: dict[str, str],
+    etag: str | None,
+    **body: Any,
+) -> httpx.Response:
+    extra = {"If-Match": etag} if etag is not None else {}
+    return client.patch(f"/complaints/{complaint_id}", json=body, headers={**headers, **extra})
+
+
+# -- submitting ------------------------------------------------------------------------------
+
+
+def test_anonymous_submit_gets_a_receipt_and_the_ward_of_the_parcel(
+    client: httpx.Client,
+    keys: Keys,
+    new_parcel: Callable[..., dict[str, Any]],
+    connection: Connection,
+    session: Session,
+) -> None:
+    parcel = new_parcel(ward=OTHER_WARD)
+    response = _submit(
+        client,
+        parcel_id=parcel["id"],
+        channel="hotline",
+        reporter_name="Nguyễn Văn Hùng",
+        reporter_phone="0912 345 678",
+    )
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert set(receipt) == {"id", "status", "received_at"}
+    assert receipt["status"] == "received"
+    assert response.headers["Location"] == f"/complaints/{receipt['id']}"
+
+    session.flush()
+    row = connection.execute(
+        text("SELECT parcel_id, ward_code, channel, status FROM complaint WHERE id = :id"),
+        {"id": receipt["id"]},
+    ).one()
+    assert tuple(row) == (parcel["id"], OTHER_WARD, "hotline", "received")
+
+    # the Location answers, to staff, with the same complaint
+    read = client.get(response.headers["Location"], headers=keys.registry)
+    assert read.status_code == 200
+    assert read.json()["ward_code"] == OTHER_WARD
+    assert read.json()["reporter_name"] == "Nguyễn Văn Hùng"
+    assert read.headers["ETag"] == '"1"'
+
+
+def test_submit_with_the_parcels_own_ward_is_accepted(
+    client: httpx.Client, new_parcel: Callable[..., dict[str, Any]]
+) -> None:
+    parcel = new_parcel()
+    response = _submit(client, parcel_id=parcel["id"], ward_code=WARD)
+    assert response.status_code == 201, response.text
+
+
+def test_submit_with_a_ward_contradicting_the_parcel_is_422(
+    client: httpx.Client, new_parcel: Callable[..., dict[str, Any]]
+) -> None:
+    parcel = new_parcel(ward=WARD)
+    body = _problem(_submit(client, parcel_id=parcel["id"], ward_code=OTHER_WARD), 422)
+    assert WARD in body["detail"] and OTHER_WARD in body["detail"]
+
+
+def test_submit_about_an_unknown_parcel_is_404(client: httpx.Client) -> None:
+    body = _problem(_submit(client, parcel_id=987654321), 404)
+    assert "987654321" in body["detail"]
+
+
+def test_submit_naming_an_unknown_ward_is_422(client: httpx.Client) -> None:
+    _problem(_submit(client, ward_code="99999"), 422)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"status": "resolved"},
+        {"handled_by": "someone"},
+        {"priority": "high"},
+    ],
+)
+def test_submit_refuses_unknown_fields(client: httpx.Client, extra: dict[str, Any]) -> None:
+    body = _problem(_submit(client, ward_code=WARD, **extra), 422)
+    assert any(e["loc"][-1] in extra for e in body["errors"])
+
+
+def test_submit_refuses_a_bad_channel_and_empty_content(client: httpx.Client) -> None:
+    _problem(_submit(client, channel="fax"), 422)
+    _problem(client.post("/complaints", json={"content": ""}), 422)
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def test_listing_needs_a_key(client: httpx.Client) -> None:
+    response = client.get("/complaints")
+    _problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_listing_is_not_for_gis_viewers_or_surveyors(client: httpx.Client, keys: Keys) -> None:
+    _problem(client.get("/complaints", headers=keys.viewer), 403)
+    _problem(client.get("/complaints", headers=keys.surveyor), 403)
+
+
+@pytest.fixture
+def three_complaints(client: httpx.Client) -> dict[str, int]:
+    """One complaint in WARD, one in OTHER_WARD, one with no ward."""
+    return {
+        "ward": _complaint(client, ward_code=WARD),
+        "other": _complaint(client, ward_code=OTHER_WARD),
+        "none": _complaint(client, dossier_ref="HS-2025-0042"),
+    }
+
+
+def test_ward_officer_sees_only_their_wards_complaints(
+    client: httpx.Client, keys: Keys, three_complaints: dict[str, int]
+) -> None:
+    for query in ({}, {"ward": OTHER_WARD}, {"ward": WARD}):
+        response = client.get("/complaints", params=query, headers=keys.ward)
+        assert response.status_code == 200, (query, response.text)
+        found = response.json()
+        assert {c["ward_code"] for c in found} == {WARD}, query
+        ids = {c["id"] for c in found}
+        assert three_complaints["ward"] in ids
+        assert three_complaints["other"] not in ids and three_complaints["none"] not in ids
+
+    other = client.get("/complaints", headers=keys.other_ward).json()
+    assert {c["ward_code"] for c in other} == {OTHER_WARD}
+    assert three_complaints["other"] in {c["id"] for c in other}
+
+
+def test_registry_officer_sees_all_and_filters_by_status_and_ward(
+    client: httpx.Client,
+    keys: Keys,
+    three_complaints: dict[str, int],
+    connection: Connection,
+    session: Session,
+) -> None:
+    everything = client.get("/complaints", headers=keys.registry)
+    assert everything.status_code == 200
+    listed = everything.json()
+    assert set(three_complaints.values()) <= {c["id"] for c in listed}
+    session.flush()
+    assert len(listed) == connection.execute(text("SELECT count(*) FROM complaint")).scalar_one()
+    # newest first
+    ids = [c["id"] for c in listed]
+    assert ids.index(three_complaints["none"]) < ids.index(three_complaints["ward"])
+
+    # move one on, then filter by status
+    complaint_id = three_complaints["other"]
+    etag = _read(client, complaint_id, keys.registry).headers["ETag"]
+    moved = _patch(client, complaint_id, keys.registry, etag, status="in_progress")
+    assert moved.status_code == 200, moved.text
+
+    in_progress = client.get("/complaints", params={"status": "in_progress"}, headers=keys.registry)
+    assert [c["id"] for c in in_progress.json()] == [complaint_id]
+    received = client.get("/complaints", params={"status": "received"}, headers=keys.registry)
+    assert complaint_id not in {c["id"] for c in received.json()}
+    assert {c["status"] for c in received.json()} == {"received"}
+
+    in_ward = client.get("/complaints", params={"ward": WARD}, headers=keys.registry).json()
+    assert [c["id"] for c in in_ward] == [three_complaints["ward"]]
+    both = client.get(
+        "/complaints", params={"ward": OTHER_WARD, "status": "received"}, headers=keys.registry
+    )
+    assert both.json() == []
+
+
+def test_listing_refuses_an_unknown_status(client: httpx.Client, keys: Keys) -> None:
+    _problem(client.get("/complaints", params={"status": "closed"}, headers=keys.registry), 422)
+
+
+# -- handling --------------------------------------------------------------------------------
+
+
+def test_handling_needs_if_match_and_refuses_a_stale_one(client: httpx.Client, keys: Keys) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    _problem(_patch(client, complaint_id, keys.ward, None, status="in_progress"), 428)
+
+    first = _read(client, complaint_id, keys.ward).headers["ETag"]
+    moved = _patch(client, complaint_id, keys.ward, first, status="in_progress")
+    assert moved.status_code == 200, moved.text
+    assert moved.headers["ETag"] != first
+
+    stale = _problem(
+        _patch(client, complaint_id, keys.ward, first, status="resolved", response="Đã xử lý."),
+        412,
+    )
+    assert stale["current_version"] == 2
+    assert _read(client, complaint_id, keys.ward).json()["status"] == "in_progress"
+
+
+def test_received_in_progress_resolved_records_who_handled_it(
+    client: httpx.Client, keys: Keys, connection: Connection, session: Session
+) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.ward).headers["ETag"]
+
+    moved = _patch(client, complaint_id, keys.ward, etag, status="in_progress")
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "in_progress"
+    assert moved.json()["handled_by"] == "test ward_officer (ward_officer)"
+
+    # resolving without a response is refused, and changes nothing
+    _problem(
+        _patch(client, complaint_id, keys.registry, moved.headers["ETag"], status="resolved"), 422
+    )
+
+    done = _patch(
+        client,
+        complaint_id,
+        keys.registry,
+        moved.headers["ETag"],
+        status="resolved",
+        response="Đã hướng dẫn bổ sung bản sao CCCD.",
+    )
+    assert done.status_code == 200, done.text
+    out = done.json()
+    assert out["status"] == "resolved"
+    assert out["response"] == "Đã hướng dẫn bổ sung bản sao CCCD."
+    assert out["handled_by"] == "test registry_officer (registry_officer)"
+    assert out["version"] == 3 and done.headers["ETag"] == '"3"'
+    assert out["updated_at"] > out["received_at"]
+
+    session.flush()
+    row = connection.execute(
+        text("SELECT status, response, handled_by, version FROM complaint WHERE id = :id"),
+        {"id": complaint_id},
+    ).one()
+    assert tuple(row) == (
+        "resolved",
+        "Đã hướng dẫn bổ sung bản sao CCCD.",
+        "test registry_officer (registry_officer)",
+        3,
+    )
+
+
+def test_a_complaint_may_be_resolved_at_once(client: httpx.Client, keys: Keys) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.ward).headers["ETag"]
+    done = _patch(
+        client,
+        complaint_id,
+        keys.ward,
+        etag,
+        status="resolved",
+        response="Đã trả lời qua điện thoại.",
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "resolved"
+
+
+@pytest.mark.parametrize("back_to", ["received", "in_progress"])
+def test_a_resolved_complaint_cannot_go_back(
+    client: httpx.Client, keys: Keys, back_to: str
+) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.registry).headers["ETag"]
+    done = _patch(client, complaint_id, keys.registry, etag, status="resolved", response="Xong.")
+    assert done.status_code == 200, done.text
+
+    _problem(_patch(client, complaint_id, keys.registry, done.headers["ETag"], status=back_to), 422)
+    after = _read(client, complaint_id, keys.registry)
+    assert after.json()["status"] == "resolved"
+    assert after.headers["ETag"] == done.headers["ETag"]
+
+
+def test_an_in_progress_complaint_cannot_go_back_to_received(
+    client: httpx.Client, keys: Keys
+) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.registry).headers["ETag"]
+    moved = _patch(client, complaint_id, keys.registry, etag, status="in_progress")
+    _problem(
+        _patch(client, complaint_id, keys.registry, moved.headers["ETag"], status="received"), 422
+    )
+
+
+def test_a_ward_officer_cannot_handle_another_wards_complaint(
+    client: httpx.Client, keys: Keys
+) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.ward).headers["ETag"]
+    _problem(client.get(f"/complaints/{complaint_id}", headers=keys.other_ward), 403)
+    _problem(_patch(client, complaint_id, keys.other_ward, etag, status="in_progress"), 403)
+    assert _read(client, complaint_id, keys.ward).json()["status"] == "received"
+
+
+def test_a_complaint_without_a_ward_is_for_registry_staff(client: httpx.Client, keys: Keys) -> None:
+    complaint_id = _complaint(client)
+    _problem(client.get(f"/complaints/{complaint_id}", headers=keys.ward), 403)
+    etag = _read(client, complaint_id, keys.registry).headers["ETag"]
+    moved = _patch(client, complaint_id, keys.registry, etag, status="in_progress")
+    assert moved.status_code == 200, moved.text
+
+
+def test_handling_needs_staff(client: httpx.Client, keys: Keys) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    _problem(_patch(client, complaint_id, {}, '"1"', status="in_progress"), 401)
+    _problem(_patch(client, complaint_id, keys.viewer, '"1"', status="in_progress"), 403)
+    _problem(_patch(client, 987654321, keys.registry, '"1"', status="in_progress"), 404)
+    _problem(_patch(client, complaint_id, keys.registry, '"1"', status="closed"), 422)
+    _problem(
+        _patch(client, complaint_id, keys.registry, '"1"', status="in_progress", note="x"), 422
+    )
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_response_does_not_resolve_a_complaint(
+    client: httpx.Client, keys: Keys, blank: str
+) -> None:
+    complaint_id = _complaint(client, ward_code=WARD)
+    etag = _read(client, complaint_id, keys.registry).headers["ETag"]
+    _problem(
+        _patch(client, complaint_id, keys.registry, etag, status="resolved", response=blank), 422
+    )
+
+    # nor does it wipe the response given while the complaint was in progress
+    moved = _patch(
+        client, complaint_id, keys.registry, etag, status="in_progress", response="Đang xác minh."
+    )
+    assert moved.status_code == 200, moved.text
+    _problem(
+        _patch(
+            client,
+            complaint_id,
+            keys.registry,
+            moved.headers["ETag"],
+            status="resolved",
+            response=blank,
+        ),
+        422,
+    )
+    after = _read(client, complaint_id, keys.registry).json()
+    assert (after["status"], after["response"]) == ("in_progress", "Đang xác minh.")
