@@ -54,9 +54,15 @@ class ComplaintIn(StrictModel):
     ward_code: str | None = Field(None, pattern=r"^[0-9]{5}$")
     dossier_ref: str | None = Field(None, max_length=100)
     channel: Literal["hotline", "web", "in_person", "letter"] = "web"
-    reporter_name: str | None = Field(None, max_length=200)
-    reporter_phone: str | None = Field(None, pattern=r"^\+?[0-9 .-]{6,20}$")
-    content: str = Field(min_length=5, max_length=5000)
+    reporter_name: str | None = Field(None, max_length=200, examples=["Ngô Văn Sơn"])
+    reporter_phone: str | None = Field(
+        None, pattern=r"^\+?[0-9 .-]{6,20}$", examples=["0912 345 678"]
+    )
+    content: str = Field(
+        min_length=5,
+        max_length=5000,
+        examples=["Hồ sơ nộp từ tháng 3 nhưng chưa nhận được giấy chứng nhận."],
+    )
 
 
 class ComplaintUpdate(StrictModel):

@@ -147,11 +147,16 @@ class OriginConfirmationIn(StrictModel):
 
     origin_confirmed: bool
     time_of_use_confirmed: bool
-    land_use_since: date | None = Field(None, description="Since when the land has been used.")
+    land_use_since: date | None = Field(
+        None, description="Since when the land has been used.", examples=["1993-07-15"]
+    )
     land_uses: list[OriginLandUse] = Field(default_factory=list)
-    confirmed_on: date
+    confirmed_on: date = Field(examples=["2025-02-10"])
     document: str = Field(
-        min_length=1, max_length=200, description="Number of the commune's written confirmation."
+        min_length=1,
+        max_length=200,
+        description="Number of the commune's written confirmation.",
+        examples=["45/XN-UBND"],
     )
 
     @field_validator("land_use_since")

@@ -333,6 +333,15 @@ def test_an_open_dispute_blocks_certification_until_resolved(parcel: Parcel) -> 
     assert parcel.step({"to": "eligible"}).status_code == 200
     listed = client.get(f"/parcels/{parcel.id}/disputes").json()
     assert [(d["status"], d["resolution"]) for d in listed] == [("resolved", resolve["resolution"])]
+    history = client.get(f"/parcels/{parcel.id}/history").json()
+    opened_v, resolved_v = (
+        next(v for v in history if v["action"] == action)
+        for action in ("open_dispute", "resolve_dispute")
+    )
+    assert opened_v["changes"]["disputed"] == {"old": False, "new": True}
+    assert resolved_v["changes"]["disputed"] == {"old": True, "new": False}
+    assert resolved_v["changes"]["disputes"]["old"][0]["status"] == "open"
+    assert opened_v["actor"] == resolved_v["actor"] == "test ward_officer (ward_officer)"
 
 
 def test_two_disputes_keep_the_flag_until_both_close(parcel: Parcel) -> None:
