@@ -191,6 +191,82 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError(exc.detail) from None
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Import a surveyor's file now, with a progress bar; exit 1 when the import fails."""
+    import json
+
+    from app.db.session import make_engine
+    from app.ingest import jobs
+    from app.ingest.pipeline import ImportOptions
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise CliError(f"no file {source}")
+    try:
+        field_map = json.loads(args.field_map) if args.field_map else {}
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--field-map is not JSON: {exc}") from None
+    options = ImportOptions(
+        crs=args.crs,
+        field_map=field_map,
+        commune_code=args.commune_code,
+        mode=args.mode,
+        dry_run=args.dry_run,
+    )
+    with source.open("rb") as stream:
+        path, sha256, size = jobs.spool(
+            stream, settings.upload_dir, settings.max_upload_mb * 1024 * 1024
+        )
+    with _session_scope(settings) as session:
+        job = jobs.submit(
+            session=session,
+            path=path,
+            sha256=sha256,
+            size=size,
+            file_name=source.name,
+            uploader=f"{args.actor} (command line)",
+            options=options,
+        )
+        import_id = job.id
+    engine = make_engine(with_database(settings))
+    try:
+        if jobs.claim(engine, import_id) != import_id:
+            raise CliError(f"import {import_id} was taken by another worker")
+        status = jobs.run_claimed(engine, import_id, on_progress=_progress_bar)
+        with engine.connect() as conn:
+            from sqlalchemy import text
+
+            report, error = conn.execute(
+                text("SELECT report, error FROM import_job WHERE id = :id"), {"id": import_id}
+            ).one()
+    finally:
+        engine.dispose()
+    print(file=sys.stderr)
+    print(f"import {import_id}: {status}")
+    for key in ("read", "inserted", "updated", "unchanged", "rejected", "repaired", "warnings"):
+        if report and key in report:
+            print(f"  {key}: {report[key]}")
+    if report and "crs" in report:
+        print(f"  crs: EPSG:{report['crs']['epsg']} ({report['crs']['how']})")
+    if report and report.get("encoding"):
+        print("  text: " + ", ".join(f"{k} {v}" for k, v in report["encoding"].items()))
+    if error:
+        print(f"  error: {error}")
+    if status != "succeeded":
+        raise SystemExit(1)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total if total else 0
+    print(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} features",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command."""
     parser = argparse.ArgumentParser(prog="parcel-registry", description=__doc__)
@@ -232,6 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke = key_sub.add_parser("revoke", help="revoke a key by id")
     key_revoke.add_argument("id", type=int)
     key.set_defaults(func=cmd_apikey)
+
+    imp = sub.add_parser("import", help="import a zipped shapefile, GeoPackage or GeoJSON")
+    imp.add_argument("file")
+    imp.add_argument("--crs", type=int, help="EPSG code when the .prj is missing or wrong")
+    imp.add_argument("--field-map", help='JSON, e.g. {"sheet_no": "SOTO"}')
+    imp.add_argument("--commune-code", help="commune code at survey time, when no column")
+    imp.add_argument("--mode", choices=["all_or_nothing", "accept_valid"], default="all_or_nothing")
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument("--actor", default="surveyor", help="who is importing (recorded)")
+    imp.set_defaults(func=cmd_import)
 
     smp = sub.add_parser("samples", help="sample data")
     smp.add_argument("action", choices=["load"])

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(5, gt=0)
     db_connect_timeout_s: int = Field(5, gt=0)
     load_samples: bool = Field(True, description="Load gis_samples/ into an empty register.")
+    upload_dir: Path = Field(
+        PROJECT_ROOT / ".uploads", description="Where uploaded files are kept for their import."
+    )
+    max_upload_mb: int = Field(1024, gt=0, description="Largest upload accepted, in MiB.")
+    import_worker: bool = Field(True, description="Run queued imports in this process.")
+    import_stale_after_s: float = Field(
+        30.0, gt=0, description="A running import silent this long is taken as interrupted."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

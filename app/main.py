@@ -9,10 +9,11 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import apikeys, complaints, disputes, health, parcels, reports, wards
+from app.api import apikeys, complaints, disputes, health, imports, parcels, reports, wards
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import install_handlers
+from app.ingest import jobs
 
 DESCRIPTION = """
 Land-parcel registry for the Directive 30 certification drive (Việt Yên): parcels with their
@@ -26,9 +27,19 @@ def create_app(settings: Settings) -> FastAPI:
     """Return the registry's FastAPI application, bound to the settings' database."""
     engine = make_engine(settings)
 
+    worker = (
+        jobs.Worker(engine, stale_after_s=settings.import_stale_after_s)
+        if settings.import_worker
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         engine.dispose()
 
     # docs assets served by the app itself: registry offices may have no route to a CDN
@@ -50,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         reports.router,
         wards.router,
         apikeys.router,
+        imports.router,
     ):
         app.include_router(router)
     return app

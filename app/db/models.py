@@ -369,6 +369,7 @@ class ParcelVersion(Base):
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_job.id"))
 
     __table_args__ = (
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
@@ -415,5 +416,59 @@ class ApiKey(Base):
         CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role_known"),
         CheckConstraint(
             "(role = 'ward_officer') = (ward_code IS NOT NULL)", name="ward_officer_has_ward"
+        ),
+    )
+
+
+IMPORT_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class ImportJob(Base):
+    """An uploaded file and what importing it did."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    status: Mapped[str] = mapped_column(
+        String(12), nullable=False, server_default="queued", index=True
+    )
+    file_name: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    spool_path: Mapped[str] = mapped_column(Text, nullable=False)
+    uploader: Mapped[str] = mapped_column(Text, nullable=False)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(_tz(), nullable=False, server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(_tz())
+    finished_at: Mapped[datetime | None] = mapped_column(_tz())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(_tz())
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    progress_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(v) for v in IMPORT_STATUSES)})", name="status_known"
+        ),
+    )
+
+
+class ImportIssue(Base):
+    """Something an import did with one feature: rejected, repaired, a warning, an overlap."""
+
+    __tablename__ = "import_issue"
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_job.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    feature_key: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('rejected', 'repaired', 'warning', 'overlap')", name="kind_known"
         ),
     )

@@ -29,6 +29,7 @@ class Action(StrEnum):
     COMPLAINT_HANDLE = "complaint.handle"
     REPORT_READ = "report.read"
     WARD_IMPORT = "ward.import"
+    IMPORT = "parcel.import"  # upload surveyors' files
     APIKEY_MANAGE = "apikey.manage"
 
 
@@ -43,6 +44,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.COMPLAINT_HANDLE: frozenset({Role.REGISTRY_OFFICER, Role.WARD_OFFICER}),
     Action.REPORT_READ: frozenset({Role.REGISTRY_OFFICER}),
     Action.WARD_IMPORT: frozenset(),
+    Action.IMPORT: frozenset({Role.SURVEYOR}),
     Action.APIKEY_MANAGE: frozenset(),
 }
 

@@ -39,7 +39,7 @@ class Loaded:
     parcels: int
 
 
-def _read(path: Path) -> gpd.GeoDataFrame:
+def read_storage(path: Path) -> gpd.GeoDataFrame:
     """Return the file's features in the storage CRS."""
     frame = pyogrio.read_dataframe(path)
     if frame.crs is None:
@@ -65,7 +65,7 @@ def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
     with engine.begin() as conn:
         if not queries.register_is_empty(conn):
             return None
-        wards = _read(directory / "wards.geojson")
+        wards = read_storage(directory / "wards.geojson")
         ward_count = queries.insert_wards(
             conn,
             (
@@ -76,7 +76,7 @@ def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
         crosswalk = directory / "commune_crosswalk.csv"
         if crosswalk.exists():
             queries.insert_crosswalk(conn, crosswalk.read_text(encoding="utf-8"))
-        parcels = _read(directory / "parcels.zip")
+        parcels = read_storage(directory / "parcels.zip")
         records = parcels.drop(columns="geometry").to_dict("records")
         parcel_count = queries.insert_parcels_in_wards(
             conn,

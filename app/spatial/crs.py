@@ -9,7 +9,8 @@ STORAGE = 9214  # VN-2000 / TM-3 107-00
 VN2000_TM3 = range(9205, 9219)
 VN2000_GEOGRAPHIC = 4756
 VN2000_UTM = (3405, 3406)
-SUPPORTED = frozenset({WGS84, VN2000_GEOGRAPHIC, *VN2000_TM3, *VN2000_UTM})
+WGS84_UTM = (32648, 32649)
+SUPPORTED = frozenset({WGS84, VN2000_GEOGRAPHIC, *VN2000_TM3, *VN2000_UTM, *WGS84_UTM})
 
 _URI = re.compile(
     r"(?:https?://www\.opengis\.net/def/crs/EPSG/0/|EPSG:{1,2}|urn:ogc:def:crs:EPSG::)?(\d+)",
@@ -31,7 +32,8 @@ def parse_crs(value: str | int) -> int:
     if code not in SUPPORTED:
         raise ValueError(
             f"unsupported CRS {text!r}: use EPSG:4326 (WGS84), EPSG:4756 (VN-2000), "
-            "EPSG:9205-9218 (VN-2000 TM-3 zones) or EPSG:3405/3406 (VN-2000 UTM)"
+            "EPSG:9205-9218 (VN-2000 TM-3 zones), EPSG:3405/3406 (VN-2000 UTM) or "
+            "EPSG:32648/32649 (WGS 84 UTM)"
         )
     return code
 

@@ -1,0 +1,145 @@
+"""/imports: surveyors upload zipped shapefiles (or GeoPackage, GeoJSON) of parcels."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from app.api.auth import ActorDep
+from app.api.deps import SessionDep, SettingsDep
+from app.api.responses import problems
+from app.db.models import ImportIssue, ImportJob
+from app.domain.permissions import Action
+from app.errors import InvalidInput
+from app.ingest import jobs
+from app.ingest.pipeline import ImportOptions
+from app.services.parcels import authorize
+from app.spatial.crs import SUPPORTED
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+ImportId = Annotated[int, Path(gt=0)]
+
+
+def _status(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "file_name": job.file_name,
+        "sha256": job.sha256,
+        "size_bytes": job.size_bytes,
+        "uploader": job.uploader,
+        "options": job.options,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "attempts": job.attempts,
+        "progress": {"done": job.progress_done, "total": job.progress_total},
+        "report": job.report,
+        "error": job.error,
+        "links": {"self": f"/imports/{job.id}", "rejects": f"/imports/{job.id}/rejects.csv"},
+    }
+
+
+@router.post("", status_code=202, responses=problems(401, 403, 413, 422))
+def upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="Zipped shapefile, GeoPackage or GeoJSON.")],
+    crs: Annotated[
+        int | None,
+        Form(description="EPSG code of the coordinates when the .prj is missing or wrong."),
+    ] = None,
+    field_map: Annotated[
+        str | None,
+        Form(
+            description='JSON: field -> column, e.g. {"sheet_no": "SOTO", "parcel_no": "SOTHUA"}.'
+        ),
+    ] = None,
+    commune_code: Annotated[
+        str | None,
+        Form(pattern=r"^[0-9]{5}$", description="Commune at survey time, when no column."),
+    ] = None,
+    mode: Annotated[Literal["all_or_nothing", "accept_valid"], Form()] = "all_or_nothing",
+    dry_run: Annotated[bool, Form(description="Check and report; write nothing.")] = False,
+    overlap_tolerance_m2: Annotated[float, Form(ge=0, le=1000)] = 1.0,
+) -> JSONResponse:
+    """Accept an upload and queue its import; answers 202 with the import's id.
+
+    Follow `GET /imports/{id}` for its progress and report.
+    """
+    authorize(actor, Action.IMPORT)
+    limit = settings.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise jobs.UploadTooLarge(f"The upload is larger than {settings.max_upload_mb} MiB.")
+    if crs is not None and crs not in SUPPORTED:
+        raise InvalidInput(f"crs {crs} is not one the registry reads; see the documentation.")
+    try:
+        mapping = json.loads(field_map) if field_map else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"field_map is not JSON: {exc}") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise InvalidInput('field_map must be a JSON object of strings, e.g. {"sheet_no": "SOTO"}.')
+    options = ImportOptions(
+        crs=crs,
+        field_map=mapping,
+        commune_code=commune_code,
+        mode=mode,
+        dry_run=dry_run,
+        overlap_tolerance_m2=overlap_tolerance_m2,
+    )
+    path, sha256, size = jobs.spool(file.file, settings.upload_dir, limit)
+    job = jobs.submit(
+        session=session,
+        path=path,
+        sha256=sha256,
+        size=size,
+        file_name=file.filename or "upload",
+        uploader=actor.label,
+        options=options,
+    )
+    return JSONResponse(_status(job), status_code=202, headers={"Location": f"/imports/{job.id}"})
+
+
+@router.get("/{import_id}", responses=problems(404))
+def read_import(import_id: ImportId, session: SessionDep) -> dict[str, Any]:
+    """Return an import's status, progress and report."""
+    return _status(jobs.get(session=session, import_id=import_id))
+
+
+@router.get(
+    "/{import_id}/rejects.csv",
+    responses={200: {"content": {"text/csv": {}}}, **problems(404)},
+)
+def import_rejects(import_id: ImportId, session: SessionDep) -> Response:
+    """Return every rejected or repaired feature, warning and overlap, with its row and reason."""
+    jobs.get(session=session, import_id=import_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["row", "key", "kind", "reason"])
+    for issue in (
+        session.query(ImportIssue).filter_by(import_id=import_id).order_by(ImportIssue.seq)
+    ):
+        writer.writerow([issue.source_row or "", issue.feature_key or "", issue.kind, issue.reason])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"'},
+    )
+
+
+@router.post("/{import_id}/retry", status_code=202, responses=problems(401, 403, 404, 409))
+def retry_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """Queue a failed import again (after an interruption, say)."""
+    authorize(actor, Action.IMPORT)
+    return _status(jobs.retry(session=session, import_id=import_id))

@@ -1,0 +1,296 @@
+"""Set-based SQL of an import: COPY into staging, checks, overlaps, upsert with versions.
+
+Everything runs in the caller's transaction: an import is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.config import STORAGE_SRID
+
+STAGE_COLUMNS = (
+    "source_row",
+    "commune",
+    "sheet_no",
+    "parcel_no",
+    "legal_area",
+    "land_use",
+    "holder",
+    "address",
+    "extra",
+    "wkb",
+)
+
+
+def copy_stage(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """Create the staging table and COPY the rows (in STAGE_COLUMNS order) into it."""
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_stage (source_row int, commune text, sheet_no int,"
+            " parcel_no int, legal_area numeric, land_use text, holder text, address text,"
+            " extra jsonb, wkb bytea) ON COMMIT DROP"
+        )
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        out = list(row)
+        out[8] = json.dumps(out[8], ensure_ascii=False, default=str)
+        out[9] = "\\x" + out[9].hex()
+        writer.writerow(out)
+    buffer.seek(0)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        cur.copy_expert(  # psycopg2 COPY
+            f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+            buffer,
+        )
+    finally:
+        cur.close()
+
+
+def prepare(conn: Connection, srid: int) -> None:
+    """Transform staged geometry to the storage CRS and resolve ward and land-use codes."""
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_row ON COMMIT DROP AS"
+            " SELECT s.source_row, s.commune, s.sheet_no, s.parcel_no, s.legal_area,"
+            " upper(s.land_use) AS land_use, s.holder, s.address, s.extra, g.geom,"
+            " w.code AS ward_code, coalesce(t.replaced_by, t.code) AS land_use_code,"
+            " t.replaced_by IS NOT NULL AS land_use_old,"
+            " EXISTS (SELECT 1 FROM ward x WHERE x.code = s.commune)"
+            "   OR EXISTS (SELECT 1 FROM commune_crosswalk c WHERE c.old_code = s.commune)"
+            "   AS commune_known"
+            " FROM import_stage s"
+            f" CROSS JOIN LATERAL (SELECT ST_Multi(ST_Transform(ST_GeomFromWKB(s.wkb, {srid:d}),"
+            f" {STORAGE_SRID})) AS geom) g"
+            " LEFT JOIN LATERAL (SELECT code FROM ward"
+            "   WHERE ST_Contains(boundary, ST_PointOnSurface(g.geom)) ORDER BY code LIMIT 1) w"
+            "   ON true"
+            " LEFT JOIN land_use_type t ON t.code = upper(s.land_use)"
+        )
+    )
+    conn.execute(text("CREATE INDEX ON import_row USING gist (geom)"))
+    conn.execute(text("ANALYZE import_row"))
+
+
+def rejections(conn: Connection) -> list[tuple[int, str]]:
+    """Return (source row, reason) of rows the register cannot take, and drop them."""
+    rows = conn.execute(
+        text(
+            "SELECT source_row, CASE"
+            " WHEN NOT commune_known THEN 'unknown commune code ' || coalesce(commune, '(none)')"
+            " WHEN ward_code IS NULL THEN 'outside every ward of the registry'"
+            " WHEN land_use IS NULL THEN 'no land-use code'"
+            " WHEN land_use_code IS NULL THEN 'unknown land-use code ' || land_use"
+            " WHEN NOT ST_IsValid(geom)"
+            "   THEN 'invalid after reprojection: ' || ST_IsValidReason(geom)"
+            " WHEN EXISTS (SELECT 1 FROM parcel p WHERE p.retired_at IS NOT NULL"
+            "   AND (p.survey_commune_code, p.sheet_no, p.parcel_no)"
+            "     = (commune, sheet_no, parcel_no))"
+            "   THEN 'the parcel with this key was retired'"
+            " END AS reason FROM import_row"
+        )
+    ).all()
+    rejected = [(int(r[0]), str(r[1])) for r in rows if r[1] is not None]
+    if rejected:
+        conn.execute(
+            text("DELETE FROM import_row WHERE source_row = ANY(:rows)"),
+            {"rows": [r for r, _ in rejected]},
+        )
+    return rejected
+
+
+def area_warnings(conn: Connection, tolerance: float) -> list[tuple[int, str]]:
+    """Return rows whose declared area differs from the computed one by more than tolerance."""
+    rows = conn.execute(
+        text(
+            "SELECT source_row, legal_area, round(ST_Area(geom)::numeric, 1) FROM import_row"
+            " WHERE legal_area IS NOT NULL AND legal_area > 0"
+            " AND abs(legal_area - ST_Area(geom)) > :tol * ST_Area(geom)"
+        ),
+        {"tol": tolerance},
+    ).all()
+    return [
+        (int(r[0]), f"declared area {r[1]} m2 differs from the computed {r[2]} m2") for r in rows
+    ]
+
+
+def land_use_notes(conn: Connection) -> list[tuple[int, str]]:
+    """Return rows whose old land-use code was mapped to the current one."""
+    rows = conn.execute(
+        text("SELECT source_row, land_use, land_use_code FROM import_row WHERE land_use_old")
+    ).all()
+    return [(int(r[0]), f"old land-use code {r[1]} recorded as {r[2]}") for r in rows]
+
+
+def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | None, str]]:
+    """Return (row, other row or None, reason) for overlaps above the tolerance.
+
+    Overlaps are between incoming features, and with registered parcels other than the ones
+    the import replaces (same key).
+    """
+    within = conn.execute(
+        text(
+            "SELECT a.source_row, b.source_row, a.sheet_no, a.parcel_no, b.sheet_no,"
+            " b.parcel_no, ST_Area(ST_Intersection(a.geom, b.geom)) AS area"
+            " FROM import_row a JOIN import_row b"
+            "   ON a.source_row < b.source_row AND ST_Intersects(a.geom, b.geom)"
+            " WHERE ST_Area(ST_Intersection(a.geom, b.geom)) > :tol"
+        ),
+        {"tol": tolerance_m2},
+    ).all()
+    registered = conn.execute(
+        text(
+            "SELECT s.source_row, p.id, p.survey_commune_code, p.sheet_no, p.parcel_no,"
+            " ST_Area(ST_Intersection(s.geom, p.geom)) AS area"
+            " FROM import_row s JOIN parcel p ON ST_Intersects(s.geom, p.geom)"
+            " WHERE p.retired_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM import_row r WHERE (r.commune, r.sheet_no,"
+            "   r.parcel_no) = (p.survey_commune_code, p.sheet_no, p.parcel_no))"
+            " AND ST_Area(ST_Intersection(s.geom, p.geom)) > :tol"
+        ),
+        {"tol": tolerance_m2},
+    ).all()
+    found: list[tuple[int, int | None, str]] = [
+        (
+            int(r[0]),
+            int(r[1]),
+            f"overlaps sheet {r[4]} parcel {r[5]} of the same file (row {r[1] + 1}) "
+            f"by {r[6]:.2f} m2",
+        )
+        for r in within
+    ]
+    found += [
+        (
+            int(r[0]),
+            None,
+            f"overlaps registered parcel {r[1]} (commune {r[2]}, sheet {r[3]}, parcel {r[4]}) "
+            f"by {r[5]:.2f} m2",
+        )
+        for r in registered
+    ]
+    return found
+
+
+def drop_rows(conn: Connection, rows: Iterable[int]) -> None:
+    """Leave these source rows out of what is written."""
+    conn.execute(text("DELETE FROM import_row WHERE source_row = ANY(:rows)"), {"rows": list(rows)})
+
+
+def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) -> dict[str, int]:
+    """Insert new parcels, update changed ones with a new version, leave the same ones be.
+
+    Statuses are never touched: a parcel whose certificate is signed keeps it.
+    """
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_match ON COMMIT DROP AS"
+            " SELECT r.*, p.id AS parcel_id,"
+            " p.id IS NOT NULL AND p.geom = r.geom"
+            "  AND p.legal_area_m2 IS NOT DISTINCT FROM r.legal_area"
+            "  AND p.address IS NOT DISTINCT FROM r.address"
+            "  AND p.extra = r.extra"
+            "  AND ARRAY(SELECT u.land_use_code FROM parcel_land_use u WHERE u.parcel_id = p.id)"
+            "      = ARRAY[r.land_use_code]"
+            "  AND (NOT :has_holder OR ARRAY(SELECT h.name FROM holder h"
+            "       WHERE h.parcel_id = p.id ORDER BY h.position)"
+            "      = CASE WHEN r.holder IS NULL THEN '{}'::text[] ELSE ARRAY[r.holder] END)"
+            "  AS unchanged"
+            " FROM import_row r LEFT JOIN parcel p"
+            "  ON (p.survey_commune_code, p.sheet_no, p.parcel_no) = (r.commune, r.sheet_no,"
+            "  r.parcel_no) AND p.retired_at IS NULL"
+        ),
+        {"has_holder": has_holder},
+    )
+    counts: dict[str, int] = dict(
+        conn.execute(
+            text(
+                "SELECT 'unchanged', count(*) FILTER (WHERE unchanged) FROM import_match"
+                " UNION ALL SELECT 'updated', count(*) FILTER (WHERE parcel_id IS NOT NULL"
+                " AND NOT unchanged) FROM import_match"
+                " UNION ALL SELECT 'inserted', count(*) FILTER (WHERE parcel_id IS NULL)"
+                " FROM import_match"
+            )
+        ).all()
+    )
+    # new parcels
+    conn.execute(
+        text(
+            "WITH ins AS ("
+            " INSERT INTO parcel (survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
+            "  area_m2, legal_area_m2, address, extra)"
+            " SELECT commune, ward_code, sheet_no, parcel_no, geom,"
+            "  round(ST_Area(geom)::numeric, 2), legal_area, address, extra"
+            " FROM import_match WHERE parcel_id IS NULL"
+            " RETURNING id, survey_commune_code, sheet_no, parcel_no)"
+            " UPDATE import_match m SET parcel_id = ins.id FROM ins"
+            " WHERE (m.commune, m.sheet_no, m.parcel_no)"
+            "  = (ins.survey_commune_code, ins.sheet_no, ins.parcel_no)"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_changed ON COMMIT DROP AS"
+            " SELECT m.*, (v.parcel_id IS NULL) AS is_new, v.version AS old_version,"
+            " v.snapshot AS old_snapshot FROM import_match m"
+            " LEFT JOIN parcel_version v ON v.parcel_id = m.parcel_id AND v.valid_to IS NULL"
+            " WHERE NOT m.unchanged"
+        )
+    )
+    # changed parcels: new geometry and attributes; status and certificate stay
+    conn.execute(
+        text(
+            "UPDATE parcel p SET geom = c.geom, ward_code = c.ward_code,"
+            " area_m2 = round(ST_Area(c.geom)::numeric, 2), legal_area_m2 = c.legal_area,"
+            " address = c.address, extra = c.extra"
+            " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
+        )
+    )
+    conn.execute(
+        text(
+            "DELETE FROM parcel_land_use u USING import_changed c WHERE u.parcel_id = c.parcel_id;"
+            " INSERT INTO parcel_land_use (parcel_id, land_use_code, area_m2)"
+            " SELECT c.parcel_id, c.land_use_code,"
+            "  coalesce(c.legal_area, round(ST_Area(c.geom)::numeric, 2))"
+            " FROM import_changed c"
+        )
+    )
+    if has_holder:
+        conn.execute(
+            text(
+                "DELETE FROM holder h USING import_changed c WHERE h.parcel_id = c.parcel_id;"
+                " INSERT INTO holder (parcel_id, position, name, kind)"
+                " SELECT parcel_id, 1, holder, 'individual' FROM import_changed"
+                " WHERE holder IS NOT NULL"
+            )
+        )
+    # versions: close the current one, add the next with what changed
+    conn.execute(
+        text(
+            "UPDATE parcel_version v SET valid_to = clock_timestamp() FROM import_changed c"
+            " WHERE v.parcel_id = c.parcel_id AND v.valid_to IS NULL;"
+            " INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
+            "  changes, snapshot, import_id)"
+            " SELECT c.parcel_id, coalesce(c.old_version, 0) + 1, clock_timestamp(), :actor,"
+            "  CASE WHEN c.is_new THEN 'import' ELSE 'import_update' END,"
+            "  CASE WHEN c.is_new THEN '{}'::jsonb"
+            "   ELSE jsonb_changes(c.old_snapshot, parcel_snapshot(c.parcel_id)) END,"
+            "  parcel_snapshot(c.parcel_id), :import_id"
+            " FROM import_changed c;"
+            " UPDATE parcel p SET version = coalesce(c.old_version, 0) + 1,"
+            "  updated_at = clock_timestamp()"
+            " FROM import_changed c WHERE p.id = c.parcel_id"
+        ),
+        {"actor": actor, "import_id": import_id},
+    )
+    return {k: int(v) for k, v in counts.items()}

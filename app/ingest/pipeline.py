@@ -1,0 +1,363 @@
+"""One import, end to end: open the upload safely, read, check, write in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import Connection, Engine, text
+
+import shapely
+
+from app.db import import_sql
+from app.ingest import archive, checks, reader
+from app.ingest.checks import Issue
+from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
+from app.spatial import crs_detect
+from app.spatial.sanity import coordinate_problem
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["all_or_nothing", "accept_valid"]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the uploader says about the file and how strict the import is."""
+
+    crs: int | None = None
+    field_map: dict[str, str] = field(default_factory=dict)
+    commune_code: str | None = None
+    mode: Mode = "all_or_nothing"
+    dry_run: bool = False
+    overlap_tolerance_m2: float = 1.0
+    repair_tolerance: float = 0.01
+    area_warning_tolerance: float = 0.05
+
+
+class ImportRefused(Exception):
+    """The whole file is refused (unreadable, unsafe, unknown CRS, far away); says why."""
+
+    def __init__(self, message: str, *, status: int = 422, slug: str = "import-refused") -> None:
+        super().__init__(message)
+        self.status = status
+        self.slug = slug
+
+
+@dataclass
+class Outcome:
+    """What an import did (or, in a dry run, would do)."""
+
+    report: dict[str, Any]
+    issues: list[Issue]
+    failed: bool
+    error: str | None = None
+
+
+Progress = Callable[[int, int], None]
+
+# parcel.legal_area_m2 is numeric(14, 2): a declared area from here on cannot be stored
+MAX_AREA_M2 = 1e12
+
+
+def _key(commune: str | None, sheet: int | None, number: int | None) -> str | None:
+    if sheet is None or number is None:
+        return None
+    return f"{commune or '?'}/{sheet}/{number}"
+
+
+def _detect_crs(
+    dataset: archive.Dataset, features: reader.Features, prj: str | None, options: ImportOptions
+) -> crs_detect.DetectedCrs:
+    try:
+        if options.crs is not None:
+            return crs_detect.detect_from_epsg(options.crs)
+        if prj is not None:
+            return crs_detect.detect_from_wkt(prj)
+        if dataset.kind != "shapefile" and features.crs_wkt:
+            wkt = features.crs_wkt
+            if wkt.upper().startswith("EPSG:"):
+                return crs_detect.detect_from_epsg(int(wkt.split(":")[1]))
+            return crs_detect.detect_from_wkt(wkt)
+    except crs_detect.CrsUnknown as exc:
+        raise ImportRefused(
+            f"{str(exc).rstrip('.')}. State the CRS with the crs option (an EPSG code).",
+            slug="crs-unknown",
+        ) from None
+    raise ImportRefused(
+        "The file says nothing about its CRS (no .prj); state it with the crs option, "
+        "e.g. 9214 for VN-2000 / TM-3 107-00.",
+        slug="crs-missing",
+    )
+
+
+def _attributes(
+    features: reader.Features, mapping: FieldMapping, options: ImportOptions
+) -> dict[str, list[Any]]:
+    n = len(features)
+    cols = mapping.columns
+
+    def column(name: str) -> list[Any]:
+        return features.columns[cols[name]] if name in cols else [None] * n
+
+    commune = column("survey_commune_code")
+    if "survey_commune_code" not in cols:
+        if options.commune_code is None:
+            raise ImportRefused(
+                "The file has no commune column (MAXA, XAID, ...); state the commune code at "
+                "survey time with the commune_code option.",
+                slug="commune-missing",
+            )
+        commune = [options.commune_code] * n
+    else:
+        commune = [
+            (str(int(c)).zfill(5) if np.isfinite(c) else options.commune_code)
+            if isinstance(c, int | float) and not isinstance(c, bool)
+            else (str(c).strip().zfill(5) if c not in (None, "") else options.commune_code)
+            for c in commune
+        ]
+    area = column("legal_area_m2")
+    return {
+        "commune": commune,
+        "sheet": [checks.as_positive_int(v) for v in column("sheet_no")],
+        "parcel": [checks.as_positive_int(v) for v in column("parcel_no")],
+        "legal_area": [
+            round(float(v), 2)
+            if isinstance(v, int | float) and v and np.isfinite(v) and 0 < v < MAX_AREA_M2
+            else None
+            for v in area
+        ],
+        "land_use": [
+            str(v).strip() if v not in (None, "") else None for v in column("land_use_code")
+        ],
+        "holder": [str(v) if v not in (None, "") else None for v in column("holder_name")],
+        "address": [str(v) if v not in (None, "") else None for v in column("address")],
+    }
+
+
+def _extras(features: reader.Features, mapping: FieldMapping, row: int) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for name in mapping.extra:
+        value = features.columns[name][row]
+        if isinstance(value, float) and not np.isfinite(value):
+            value = None
+        if value is not None:
+            extra[name] = value.item() if isinstance(value, np.generic) else value
+    return extra
+
+
+def run(
+    *,
+    engine: Engine,
+    source: Path,
+    import_id: int,
+    actor: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Import `source`; return the report. Raises ImportRefused for a file refused whole."""
+    started = time.monotonic()
+    tick = progress or (lambda done, total: None)
+    with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir:
+        try:
+            dataset = archive.open_upload(source, Path(workdir))
+        except archive.UploadRefused as exc:
+            raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
+        try:
+            features = reader.read(dataset)
+        except reader.DatasetUnreadable as exc:
+            raise ImportRefused(str(exc), slug="unreadable") from None
+        prj = reader.read_prj(dataset)
+    total = len(features)
+    tick(0, total)
+    detected = _detect_crs(dataset, features, prj, options)
+    try:
+        mapping = map_fields(list(features.columns), options.field_map)
+    except FieldMappingError as exc:
+        raise ImportRefused(str(exc), slug="fields") from None
+    attrs = _attributes(features, mapping, options)
+    keys = [
+        _key(c, s, p)
+        for c, s, p in zip(attrs["commune"], attrs["sheet"], attrs["parcel"], strict=True)
+    ]
+
+    issues: list[Issue] = [
+        Issue(-1, None, "warning", w)
+        for w in (*dataset.warnings, *features.warnings, *detected.warnings)
+    ]
+    checked = checks.check_geometries(features.wkb, keys, options.repair_tolerance)
+    issues += checked.issues
+    bad = set(checked.rejected_rows)
+    for row, key in enumerate(keys):
+        if key is None and row not in bad:
+            which = "map sheet number" if attrs["sheet"][row] is None else "parcel number"
+            issues.append(Issue(row, None, "rejected", f"no {which}"))
+            bad.add(row)
+    if "legal_area_m2" in mapping.columns:
+        for row, declared in enumerate(features.columns[mapping.columns["legal_area_m2"]]):
+            if isinstance(declared, int | float) and declared >= MAX_AREA_M2:
+                issues.append(
+                    Issue(row, keys[row], "warning", f"declared area {declared:g} m2 ignored")
+                )
+    dupes = checks.duplicate_keys(keys)
+    for row, key in enumerate(keys):
+        if key in dupes and row not in bad:
+            issues.append(
+                Issue(row, key, "rejected", f"key {key} appears more than once in the file")
+            )
+            bad.add(row)
+    if checked.wkb:
+        bounds = shapely.bounds(shapely.from_wkb(checked.wkb))
+        whole = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
+        if coordinate_problem(whole, detected.epsg) is not None:
+            # a few strays must not condemn the file: judge the file by its median feature
+            m = np.median(bounds, axis=0)
+            problem = coordinate_problem((m[0], m[1], m[2], m[3]), detected.epsg)
+            if problem is not None:
+                raise ImportRefused(
+                    f"The coordinates cannot be right in {detected.name}: {problem}.",
+                    slug="coordinates",
+                )
+            for row, reason in zip(
+                checked.rows, checks.far_away(bounds, detected.epsg), strict=True
+            ):
+                if reason is not None and row not in bad:
+                    issues.append(
+                        Issue(row, keys[row], "rejected", f"far from the others: {reason}")
+                    )
+                    bad.add(row)
+    tick(total // 3, total)
+
+    staged = [
+        (row, wkb) for row, wkb in zip(checked.rows, checked.wkb, strict=True) if row not in bad
+    ]
+    report: dict[str, Any] = {
+        "read": total,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "repaired": checked.repaired,
+        "warnings": 0,
+        "overlaps": 0,
+        "crs": {"epsg": detected.epsg, "name": detected.name, "how": detected.how},
+        "encoding": features.encodings,
+        "fields": mapping.columns,
+        "extra_fields": list(mapping.extra),
+        "mode": options.mode,
+        "dry_run": options.dry_run,
+    }
+    failed = False
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            import_sql.copy_stage(
+                conn,
+                (
+                    (
+                        row,
+                        attrs["commune"][row],
+                        attrs["sheet"][row],
+                        attrs["parcel"][row],
+                        attrs["legal_area"][row],
+                        attrs["land_use"][row],
+                        attrs["holder"][row],
+                        attrs["address"][row],
+                        _extras(features, mapping, row),
+                        wkb,
+                    )
+                    for row, wkb in staged
+                ),
+            )
+            import_sql.prepare(conn, detected.epsg)
+            issues += [Issue(r, keys[r], "rejected", why) for r, why in import_sql.rejections(conn)]
+            issues += [
+                Issue(r, keys[r], "warning", why)
+                for r, why in import_sql.area_warnings(conn, options.area_warning_tolerance)
+            ]
+            issues += [
+                Issue(r, keys[r], "warning", why) for r, why in import_sql.land_use_notes(conn)
+            ]
+            found = import_sql.overlaps(conn, options.overlap_tolerance_m2)
+            issues += [Issue(r, keys[r], "overlap", why) for r, _, why in found]
+            report["overlaps"] = len(found)
+            rejected = {i.row for i in issues if i.kind == "rejected"}
+            if options.mode == "all_or_nothing" and (rejected or found):
+                failed = True
+            else:
+                overlapping = {r for r, _, _ in found} | {o for _, o, _ in found if o is not None}
+                if overlapping:
+                    import_sql.drop_rows(conn, overlapping)
+                    issues += [
+                        Issue(r, keys[r], "rejected", "overlaps another parcel (see overlap)")
+                        for r in sorted(overlapping)
+                    ]
+                tick(2 * total // 3, total)
+                report.update(
+                    import_sql.upsert(
+                        conn,
+                        import_id=import_id,
+                        actor=actor,
+                        has_holder="holder_name" in mapping.columns,
+                    )
+                )
+            report["rejected"] = len({i.row for i in issues if i.kind == "rejected"})
+            report["warnings"] = sum(1 for i in issues if i.kind == "warning")
+            if failed or options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+    report["seconds"] = round(time.monotonic() - started, 2)
+    tick(total, total)
+    error = (
+        f"all_or_nothing: {report['rejected']} feature(s) rejected and {report['overlaps']} "
+        "overlap(s); nothing was written (see rejects.csv, or use mode accept_valid)"
+        if failed
+        else None
+    )
+    if failed:
+        report["inserted"] = report["updated"] = report["unchanged"] = 0
+    logger.info(
+        "import %d of %s: read %d, inserted %d, updated %d, unchanged %d, rejected %d, %.1f s",
+        import_id,
+        source.name,
+        total,
+        report["inserted"],
+        report["updated"],
+        report["unchanged"],
+        report["rejected"],
+        report["seconds"],
+    )
+    return Outcome(report=report, issues=issues, failed=failed, error=error)
+
+
+def save_issues(conn: Connection, import_id: int, issues: list[Issue]) -> None:
+    """Store the import's issues (rows 1-based as in the file; file-level ones without row)."""
+    if not issues:
+        return
+    conn.execute(
+        text(
+            "INSERT INTO import_issue (import_id, seq, source_row, feature_key, kind, reason)"
+            " VALUES (:id, :seq, :row, :key, :kind, :reason)"
+        ),
+        [
+            {
+                "id": import_id,
+                "seq": seq,
+                "row": issue.row + 1 if issue.row >= 0 else None,
+                "key": issue.key,
+                "kind": issue.kind,
+                "reason": issue.reason,
+            }
+            for seq, issue in enumerate(issues, start=1)
+        ],
+    )

@@ -1,0 +1,137 @@
+"""POST /imports over HTTP on a committing database: 202, the worker runs it, the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.domain.permissions import Role
+from app.main import create_app
+from app.services import apikeys
+from tests.ingest.conftest import SAMPLES
+from tests.support import live_server
+
+
+@pytest.fixture
+def api(
+    register: Engine, register_url: str, tmp_path: Path
+) -> Iterator[tuple[httpx.Client, dict[str, dict[str, str]]]]:
+    with Session(register) as session, session.begin():
+        headers = {
+            role.value: {
+                "Authorization": f"Bearer {apikeys.create(session=session, name=f'api {role.value}', role=role)[1]}"
+            }
+            for role in (Role.SURVEYOR, Role.GIS_VIEWER)
+        }
+    settings = Settings(DATABASE_URL=register_url, upload_dir=tmp_path / "uploads")  # type: ignore[call-arg]
+    with (
+        live_server(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        yield client, headers
+
+
+def _wait(client: httpx.Client, import_id: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while True:
+        body: dict[str, Any] = client.get(f"/imports/{import_id}").json()
+        if body["status"] in ("succeeded", "failed"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+
+
+def test_upload_is_accepted_then_imported_by_the_worker(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]],
+) -> None:
+    client, headers = api
+    with (SAMPLES / "parcels.zip").open("rb") as f:
+        response = client.post(
+            "/imports",
+            files={"file": ("parcels.zip", f, "application/zip")},
+            headers=headers["surveyor"],
+        )
+    assert response.status_code == 202, response.text
+    import_id = response.json()["id"]
+    assert response.headers["location"] == f"/imports/{import_id}"
+    assert response.json()["status"] in ("queued", "running")
+    done = _wait(client, import_id)
+    assert done["status"] == "succeeded", done
+    assert done["report"]["inserted"] == 3000
+    assert done["progress"] == {"done": 3000, "total": 3000}
+    assert done["sha256"] and done["uploader"] == "api surveyor (surveyor)"
+    # the parcels are readable, and their versions name the import
+    feature = client.get("/parcels/1").json()
+    assert feature["properties"]["sheet_no"] >= 1
+    history = client.get("/parcels/1/history").json()
+    assert history[0]["action"] == "import" and f"import {import_id}" in history[0]["actor"]
+
+
+def test_who_may_upload(api: tuple[httpx.Client, dict[str, dict[str, str]]]) -> None:
+    client, headers = api
+    files = {"file": ("parcels.zip", b"PK\x05\x06" + b"\x00" * 18, "application/zip")}
+    assert client.post("/imports", files=files).status_code == 401
+    assert client.post("/imports", files=files, headers=headers["gis_viewer"]).status_code == 403
+
+
+def test_a_refused_file_fails_with_a_reason_and_rejects_csv(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]],
+) -> None:
+    client, headers = api
+    response = client.post(
+        "/imports",
+        files={"file": ("notes.txt", b"this is not a shapefile", "text/plain")},
+        headers=headers["surveyor"],
+    )
+    assert response.status_code == 202
+    done = _wait(client, response.json()["id"])
+    assert done["status"] == "failed" and done["report"] == {"refused": "not-a-dataset"}
+    assert "zip" in done["error"].lower()
+
+
+def test_all_or_nothing_reports_every_reject_and_writes_nothing(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine
+) -> None:
+    client, headers = api
+    with (SAMPLES / "parcels.zip").open("rb") as f:
+        # the wrong zone stated: 105-30 puts every parcel 165 km west, outside every ward
+        response = client.post(
+            "/imports",
+            files={"file": ("parcels.zip", f, "application/zip")},
+            data={"crs": "9209"},
+            headers=headers["surveyor"],
+        )
+    done = _wait(client, response.json()["id"])
+    assert done["status"] == "failed"
+    assert done["report"]["rejected"] == 3000 and done["report"]["inserted"] == 0
+    rejects = client.get(f"/imports/{done['id']}/rejects.csv")
+    assert rejects.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(rejects.text.lstrip("\ufeff"))))
+    assert len([r for r in rows if r["kind"] == "rejected"]) == 3000
+    assert rows[0]["reason"] == "outside every ward of the registry" and rows[0]["row"] == "1"
+    with register.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM parcel")).scalar_one() == 0
+
+
+def test_bad_options_are_422(api: tuple[httpx.Client, dict[str, dict[str, str]]]) -> None:
+    client, headers = api
+    files = {"file": ("x.zip", b"PK", "application/zip")}
+    for data in (
+        {"crs": "3857"},
+        {"field_map": "{nope"},
+        {"mode": "sometimes"},
+        {"field_map": "[1]"},
+    ):
+        response = client.post("/imports", files=files, data=data, headers=headers["surveyor"])
+        assert response.status_code == 422, (data, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
