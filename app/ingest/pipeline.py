@@ -6,7 +6,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,7 +83,8 @@ def _detect_crs(
         if dataset.kind != "shapefile" and features.crs_wkt:
             wkt = features.crs_wkt
             if wkt.upper().startswith("EPSG:"):
-                return crs_detect.detect_from_epsg(int(wkt.split(":")[1]))
+                code = int(wkt.split(":")[1])
+                return replace(crs_detect.detect_from_epsg(code), how=f"EPSG:{code} from the file")
             return crs_detect.detect_from_wkt(wkt)
     except crs_detect.CrsUnknown as exc:
         raise ImportRefused(
@@ -117,6 +118,7 @@ def _attributes(
         commune = [options.commune_code] * n
     else:
         commune = [
+            # a blank in a numeric DBF column reads as NaN
             (str(int(c)).zfill(5) if np.isfinite(c) else options.commune_code)
             if isinstance(c, int | float) and not isinstance(c, bool)
             else (str(c).strip().zfill(5) if c not in (None, "") else options.commune_code)

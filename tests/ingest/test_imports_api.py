@@ -26,13 +26,11 @@ from tests.support import live_server
 def api(
     register: Engine, register_url: str, tmp_path: Path
 ) -> Iterator[tuple[httpx.Client, dict[str, dict[str, str]]]]:
+    headers = {}
     with Session(register) as session, session.begin():
-        headers = {
-            role.value: {
-                "Authorization": f"Bearer {apikeys.create(session=session, name=f'api {role.value}', role=role)[1]}"
-            }
-            for role in (Role.SURVEYOR, Role.GIS_VIEWER)
-        }
+        for role in (Role.SURVEYOR, Role.GIS_VIEWER):
+            _, key = apikeys.create(session=session, name=f"api {role.value}", role=role)
+            headers[role.value] = {"Authorization": f"Bearer {key}"}
     settings = Settings(DATABASE_URL=register_url, upload_dir=tmp_path / "uploads")  # type: ignore[call-arg]
     with (
         live_server(create_app(settings)) as base,
