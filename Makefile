@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
 
-.PHONY: help run stop test lint typecheck pytest fmt samples clean
+.PHONY: help run stop test lint typecheck pytest fmt samples bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,11 @@ fmt: $(SYNCED) ## format and fix what ruff can
 
 samples: $(SYNCED) ## regenerate gis_samples/ (deterministic)
 	$(BIN)/python gis_samples/generate.py
+
+bench: $(SYNCED) ## import speed against ogr2ogr (installs gdal-bin when missing, as root)
+	@command -v ogr2ogr >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq gdal-bin >/dev/null; } \
+	  || { echo "install gdal-bin for ogr2ogr" >&2; exit 1; }
+	$(BIN)/python bench/import_bench.py --sizes 100000 1000000
 
 clean: ## remove the virtualenv and tool caches (the local database stays; `make stop` first)
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -14,8 +14,8 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep, SettingsDep
 from app.api.responses import problems
 from app.db.models import ImportIssue, ImportJob
-from app.domain.permissions import Action
-from app.errors import InvalidInput
+from app.domain.permissions import Action, Actor
+from app.errors import InvalidInput, Unauthenticated
 from app.ingest import jobs
 from app.ingest.pipeline import ImportOptions
 from app.services.parcels import authorize
@@ -111,18 +111,25 @@ def upload(
     return JSONResponse(_status(job), status_code=202, headers={"Location": f"/imports/{job.id}"})
 
 
-@router.get("/{import_id}", responses=problems(404))
-def read_import(import_id: ImportId, session: SessionDep) -> dict[str, Any]:
-    """Return an import's status, progress and report."""
+def _staff(actor: Actor) -> None:
+    if actor.role is None:
+        raise Unauthenticated("Imports are read with a staff API key.")
+
+
+@router.get("/{import_id}", responses=problems(401, 404))
+def read_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """Return an import's status, progress and report (any staff key)."""
+    _staff(actor)
     return _status(jobs.get(session=session, import_id=import_id))
 
 
 @router.get(
     "/{import_id}/rejects.csv",
-    responses={200: {"content": {"text/csv": {}}}, **problems(404)},
+    responses={200: {"content": {"text/csv": {}}}, **problems(401, 404)},
 )
-def import_rejects(import_id: ImportId, session: SessionDep) -> Response:
+def import_rejects(import_id: ImportId, session: SessionDep, actor: ActorDep) -> Response:
     """Return every rejected or repaired feature, warning and overlap, with its row and reason."""
+    _staff(actor)
     jobs.get(session=session, import_id=import_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

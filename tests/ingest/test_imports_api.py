@@ -39,10 +39,10 @@ def api(
         yield client, headers
 
 
-def _wait(client: httpx.Client, import_id: int) -> dict[str, Any]:
+def _wait(client: httpx.Client, import_id: int, headers: dict[str, str]) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while True:
-        body: dict[str, Any] = client.get(f"/imports/{import_id}").json()
+        body: dict[str, Any] = client.get(f"/imports/{import_id}", headers=headers).json()
         if body["status"] in ("succeeded", "failed"):
             return body
         assert time.monotonic() < deadline, body
@@ -63,7 +63,8 @@ def test_upload_is_accepted_then_imported_by_the_worker(
     import_id = response.json()["id"]
     assert response.headers["location"] == f"/imports/{import_id}"
     assert response.json()["status"] in ("queued", "running")
-    done = _wait(client, import_id)
+    assert client.get(f"/imports/{import_id}").status_code == 401  # staff only
+    done = _wait(client, import_id, headers["gis_viewer"])
     assert done["status"] == "succeeded", done
     assert done["report"]["inserted"] == 3000
     assert done["progress"] == {"done": 3000, "total": 3000}
@@ -92,7 +93,7 @@ def test_a_refused_file_fails_with_a_reason_and_rejects_csv(
         headers=headers["surveyor"],
     )
     assert response.status_code == 202
-    done = _wait(client, response.json()["id"])
+    done = _wait(client, response.json()["id"], headers["surveyor"])
     assert done["status"] == "failed" and done["report"] == {"refused": "not-a-dataset"}
     assert "zip" in done["error"].lower()
 
@@ -109,10 +110,10 @@ def test_all_or_nothing_reports_every_reject_and_writes_nothing(
             data={"crs": "9209"},
             headers=headers["surveyor"],
         )
-    done = _wait(client, response.json()["id"])
+    done = _wait(client, response.json()["id"], headers["surveyor"])
     assert done["status"] == "failed"
     assert done["report"]["rejected"] == 3000 and done["report"]["inserted"] == 0
-    rejects = client.get(f"/imports/{done['id']}/rejects.csv")
+    rejects = client.get(f"/imports/{done['id']}/rejects.csv", headers=headers["surveyor"])
     assert rejects.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(rejects.text.lstrip("\ufeff"))))
     assert len([r for r in rows if r["kind"] == "rejected"]) == 3000
