@@ -134,7 +134,12 @@ def parcel_grid(
         cy = (node_y[:-1, :-1] + node_y[1:, 1:]) / 2
         dist = np.sqrt((cx[..., None] - centres[:, 0]) ** 2 + (cy[..., None] - centres[:, 1]) ** 2)
         near = dist.min(axis=-1) / radius
+        # every corner inside the town: no parcel hangs over its edge
         keep = (near <= 1.0) & shapely.contains_xy(union, cx, cy)
+        for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            corners_x = node_x[dy : dy + node_x.shape[0] - 1, dx : dx + node_x.shape[1] - 1]
+            corners_y = node_y[dy : dy + node_y.shape[0] - 1, dx : dx + node_y.shape[1] - 1]
+            keep &= shapely.contains_xy(union, corners_x, corners_y)
         if keep.sum() >= count:
             break
         radius *= 1.1

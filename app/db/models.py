@@ -30,18 +30,10 @@ from geoalchemy2 import Geometry, WKBElement
 
 from app.config import STORAGE_SRID
 from app.db.base import Base
+from app.domain.lifecycle import STATUSES
 
 # Certificate life cycle of a parcel; the allowed transitions are domain rules, not schema.
-PARCEL_STATUSES = (
-    "unregistered",
-    "registered",
-    "in_review",
-    "returned",
-    "eligible",
-    "ineligible",
-    "signed",
-    "delivered",
-)
+PARCEL_STATUSES = STATUSES
 
 
 class Ward(Base):
