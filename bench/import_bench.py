@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -81,14 +80,32 @@ def registry_import(url: str, source: Path, workdir: Path) -> tuple[float, float
     """Import with the service's CLI; return (seconds, peak RSS in MiB, last output lines)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
     env.update(DATABASE_URL=url, PARCELS_UPLOAD_DIR=str(workdir / "uploads"))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # a go-between process whose only child is the import, so that its children's peak
+    # RSS is the import's alone (not the generator's or ogr2ogr's)
+    probe = (
+        "import resource, subprocess, sys;"
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "sys.stdout.write(r.stdout); sys.stderr.write(r.stderr);"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+        "sys.stderr.write('\\nPEAK_KIB=%d\\n' % peak);"
+        "sys.exit(r.returncode)"
+    )
     started = time.perf_counter()
-    result = subprocess.run([CLI, "import", str(source)], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe, CLI, "import", str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = (
+        int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
+        if "PEAK_KIB=" in result.stderr
+        else 0
+    )
     if result.returncode != 0:
         raise SystemExit(f"import failed:\n{result.stdout}\n{result.stderr[-2000:]}")
-    return seconds, max(peak, before) / 1024, result.stdout.strip()
+    return seconds, peak / 1024, result.stdout.strip()
 
 
 def main() -> None:
