@@ -29,8 +29,8 @@ STAGE_COLUMNS = (
 )
 
 
-def copy_stage(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """Create the staging table and COPY the rows (in STAGE_COLUMNS order) into it."""
+def create_stage(conn: Connection) -> None:
+    """Create the staging table the rows are COPYed into (dropped at commit)."""
     conn.execute(
         text(
             "CREATE TEMP TABLE import_stage (source_row int, commune text, sheet_no int,"
@@ -38,6 +38,10 @@ def copy_stage(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
             " extra jsonb, wkb bytea) ON COMMIT DROP"
         )
     )
+
+
+def copy_rows(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows (in STAGE_COLUMNS order) into the staging table."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -56,6 +60,13 @@ def copy_stage(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
         )
     finally:
         cur.close()
+
+
+def drop_staged(conn: Connection, rows: Iterable[int]) -> None:
+    """Leave these source rows out of the staging table."""
+    conn.execute(
+        text("DELETE FROM import_stage WHERE source_row = ANY(:rows)"), {"rows": list(rows)}
+    )
 
 
 def prepare(conn: Connection, srid: int) -> None:

@@ -154,6 +154,88 @@ def _extras(features: reader.Features, mapping: FieldMapping, row: int) -> dict[
     return extra
 
 
+# Features read, checked and staged at a time: memory stays flat whatever the file's size.
+CHUNK = 50_000
+
+
+def _stage_chunk(
+    conn: Connection,
+    chunk: reader.Features,
+    offset: int,
+    mapping: FieldMapping,
+    options: ImportOptions,
+    detected: crs_detect.DetectedCrs,
+    keys: list[str | None],
+    issues: list[Issue],
+    first: bool,
+) -> int:
+    """Check one chunk, add its keys and issues, COPY its good rows; return repairs made."""
+    attrs = _attributes(chunk, mapping, options)
+    local_keys = [
+        _key(c, s, p)
+        for c, s, p in zip(attrs["commune"], attrs["sheet"], attrs["parcel"], strict=True)
+    ]
+    keys.extend(local_keys)
+    checked = checks.check_geometries(chunk.wkb, local_keys, options.repair_tolerance)
+    issues += [Issue(i.row + offset, i.key, i.kind, i.reason) for i in checked.issues]
+    bad = set(checked.rejected_rows)
+    for row, key in enumerate(local_keys):
+        if key is None and row not in bad:
+            which = "map sheet number" if attrs["sheet"][row] is None else "parcel number"
+            issues.append(Issue(row + offset, None, "rejected", f"no {which}"))
+            bad.add(row)
+    if "legal_area_m2" in mapping.columns:
+        for row, declared in enumerate(chunk.columns[mapping.columns["legal_area_m2"]]):
+            if isinstance(declared, int | float) and declared >= MAX_AREA_M2:
+                issues.append(
+                    Issue(
+                        row + offset,
+                        local_keys[row],
+                        "warning",
+                        f"declared area {declared:g} m2 ignored",
+                    )
+                )
+    if checked.wkb:
+        bounds = shapely.bounds(shapely.from_wkb(checked.wkb))
+        if first:
+            # the file is judged by its median feature: a few strays must not condemn it
+            m = np.median(bounds, axis=0)
+            problem = coordinate_problem((m[0], m[1], m[2], m[3]), detected.epsg)
+            if problem is not None:
+                raise ImportRefused(
+                    f"The coordinates cannot be right in {detected.name}: {problem}.",
+                    slug="coordinates",
+                )
+        for row, reason in zip(checked.rows, checks.far_away(bounds, detected.epsg), strict=True):
+            if reason is not None and row not in bad:
+                issues.append(
+                    Issue(
+                        row + offset, local_keys[row], "rejected", f"far from the others: {reason}"
+                    )
+                )
+                bad.add(row)
+    import_sql.copy_rows(
+        conn,
+        (
+            (
+                row + offset,
+                attrs["commune"][row],
+                attrs["sheet"][row],
+                attrs["parcel"][row],
+                attrs["legal_area"][row],
+                attrs["land_use"][row],
+                attrs["holder"][row],
+                attrs["address"][row],
+                _extras(chunk, mapping, row),
+                wkb,
+            )
+            for row, wkb in zip(checked.rows, checked.wkb, strict=True)
+            if row not in bad
+        ),
+    )
+    return checked.repaired
+
+
 def run(
     *,
     engine: Engine,
@@ -166,117 +248,83 @@ def run(
     """Import `source`; return the report. Raises ImportRefused for a file refused whole."""
     started = time.monotonic()
     tick = progress or (lambda done, total: None)
-    with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir:
+    keys: list[str | None] = []
+    issues: list[Issue] = []
+    encodings: dict[str, str] = {}
+    repaired = 0
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir, engine.connect() as conn:
         try:
             dataset = archive.open_upload(source, Path(workdir))
         except archive.UploadRefused as exc:
             raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
+        prj = reader.read_prj(dataset)
         try:
-            features = reader.read(dataset)
+            total = reader.count(dataset)
         except reader.DatasetUnreadable as exc:
             raise ImportRefused(str(exc), slug="unreadable") from None
-        prj = reader.read_prj(dataset)
-    total = len(features)
-    tick(0, total)
-    detected = _detect_crs(dataset, features, prj, options)
-    try:
-        mapping = map_fields(list(features.columns), options.field_map)
-    except FieldMappingError as exc:
-        raise ImportRefused(str(exc), slug="fields") from None
-    attrs = _attributes(features, mapping, options)
-    keys = [
-        _key(c, s, p)
-        for c, s, p in zip(attrs["commune"], attrs["sheet"], attrs["parcel"], strict=True)
-    ]
-
-    issues: list[Issue] = [
-        Issue(-1, None, "warning", w)
-        for w in (*dataset.warnings, *features.warnings, *detected.warnings)
-    ]
-    checked = checks.check_geometries(features.wkb, keys, options.repair_tolerance)
-    issues += checked.issues
-    bad = set(checked.rejected_rows)
-    for row, key in enumerate(keys):
-        if key is None and row not in bad:
-            which = "map sheet number" if attrs["sheet"][row] is None else "parcel number"
-            issues.append(Issue(row, None, "rejected", f"no {which}"))
-            bad.add(row)
-    if "legal_area_m2" in mapping.columns:
-        for row, declared in enumerate(features.columns[mapping.columns["legal_area_m2"]]):
-            if isinstance(declared, int | float) and declared >= MAX_AREA_M2:
-                issues.append(
-                    Issue(row, keys[row], "warning", f"declared area {declared:g} m2 ignored")
-                )
-    dupes = checks.duplicate_keys(keys)
-    for row, key in enumerate(keys):
-        if key in dupes and row not in bad:
-            issues.append(
-                Issue(row, key, "rejected", f"key {key} appears more than once in the file")
-            )
-            bad.add(row)
-    if checked.wkb:
-        bounds = shapely.bounds(shapely.from_wkb(checked.wkb))
-        whole = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
-        if coordinate_problem(whole, detected.epsg) is not None:
-            # a few strays must not condemn the file: judge the file by its median feature
-            m = np.median(bounds, axis=0)
-            problem = coordinate_problem((m[0], m[1], m[2], m[3]), detected.epsg)
-            if problem is not None:
-                raise ImportRefused(
-                    f"The coordinates cannot be right in {detected.name}: {problem}.",
-                    slug="coordinates",
-                )
-            for row, reason in zip(
-                checked.rows, checks.far_away(bounds, detected.epsg), strict=True
-            ):
-                if reason is not None and row not in bad:
-                    issues.append(
-                        Issue(row, keys[row], "rejected", f"far from the others: {reason}")
-                    )
-                    bad.add(row)
-    tick(total // 3, total)
-
-    staged = [
-        (row, wkb) for row, wkb in zip(checked.rows, checked.wkb, strict=True) if row not in bad
-    ]
-    report: dict[str, Any] = {
-        "read": total,
-        "inserted": 0,
-        "updated": 0,
-        "unchanged": 0,
-        "rejected": 0,
-        "repaired": checked.repaired,
-        "warnings": 0,
-        "overlaps": 0,
-        "crs": {"epsg": detected.epsg, "name": detected.name, "how": detected.how},
-        "encoding": features.encodings,
-        "fields": mapping.columns,
-        "extra_fields": list(mapping.extra),
-        "mode": options.mode,
-        "dry_run": options.dry_run,
-    }
-    failed = False
-    with engine.connect() as conn:
+        tick(0, total)
+        issues += [Issue(-1, None, "warning", w) for w in dataset.warnings]
         transaction = conn.begin()
         try:
-            import_sql.copy_stage(
-                conn,
-                (
-                    (
-                        row,
-                        attrs["commune"][row],
-                        attrs["sheet"][row],
-                        attrs["parcel"][row],
-                        attrs["legal_area"][row],
-                        attrs["land_use"][row],
-                        attrs["holder"][row],
-                        attrs["address"][row],
-                        _extras(features, mapping, row),
-                        wkb,
-                    )
-                    for row, wkb in staged
-                ),
-            )
+            import_sql.create_stage(conn)
+            detected: crs_detect.DetectedCrs | None = None
+            mapping: FieldMapping | None = None
+            chunks = reader.read_chunks(dataset, CHUNK)
+            for offset in range(0, max(total, 1), CHUNK):
+                try:
+                    chunk = next(chunks)
+                except reader.DatasetUnreadable as exc:
+                    raise ImportRefused(str(exc), slug="unreadable") from None
+                except StopIteration:
+                    break
+                issues += [Issue(-1, None, "warning", w) for w in chunk.warnings]
+                if detected is None:
+                    detected = _detect_crs(dataset, chunk, prj, options)
+                    issues += [Issue(-1, None, "warning", w) for w in detected.warnings]
+                    try:
+                        mapping = map_fields(list(chunk.columns), options.field_map)
+                    except FieldMappingError as exc:
+                        raise ImportRefused(str(exc), slug="fields") from None
+                assert mapping is not None
+                encodings.update(chunk.encodings)
+                repaired += _stage_chunk(
+                    conn, chunk, offset, mapping, options, detected, keys, issues, offset == 0
+                )
+                tick(min(offset + CHUNK, total) // 2, total)
+            if detected is None or mapping is None:  # an empty file
+                raise ImportRefused("The file holds no features.", slug="empty")
+            dupes = checks.duplicate_keys(keys)
+            dupe_rows = [row for row, key in enumerate(keys) if key in dupes]
+            rejected_so_far = {i.row for i in issues if i.kind == "rejected"}
+            issues += [
+                Issue(
+                    row,
+                    keys[row],
+                    "rejected",
+                    f"key {keys[row]} appears more than once in the file",
+                )
+                for row in dupe_rows
+                if row not in rejected_so_far
+            ]
+            if dupe_rows:
+                import_sql.drop_staged(conn, dupe_rows)
+            report: dict[str, Any] = {
+                "read": total,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "rejected": 0,
+                "repaired": repaired,
+                "warnings": 0,
+                "overlaps": 0,
+                "crs": {"epsg": detected.epsg, "name": detected.name, "how": detected.how},
+                "encoding": encodings,
+                "fields": mapping.columns,
+                "extra_fields": list(mapping.extra),
+                "mode": options.mode,
+                "dry_run": options.dry_run,
+            }
             import_sql.prepare(conn, detected.epsg)
             issues += [Issue(r, keys[r], "rejected", why) for r, why in import_sql.rejections(conn)]
             issues += [
@@ -300,7 +348,7 @@ def run(
                         Issue(r, keys[r], "rejected", "overlaps another parcel (see overlap)")
                         for r in sorted(overlapping)
                     ]
-                tick(2 * total // 3, total)
+                tick(3 * total // 4, total)
                 report.update(
                     import_sql.upsert(
                         conn,

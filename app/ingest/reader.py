@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,11 +103,34 @@ def _field_name(name: str, codec: str | None) -> str:
         return name
 
 
-def read(dataset: Dataset) -> Features:
-    """Return the dataset's features; text columns are decoded as declared or as detected."""
-    options: dict[str, Any] = {}
-    if dataset.needs_shx_restore:
-        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
+@contextmanager
+def _restoring_shx(dataset: Dataset) -> Iterator[None]:
+    """Let GDAL rebuild a missing .shx while the dataset is read (a process-wide option)."""
+    if not dataset.needs_shx_restore:
+        yield
+        return
+    pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
+
+
+def count(dataset: Dataset) -> int:
+    """Return how many features the dataset holds."""
+    try:
+        with _restoring_shx(dataset):
+            return int(pyogrio.read_info(dataset.path)["features"])
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ... and more
+        raise DatasetUnreadable(f"GDAL cannot read the file: {exc}") from None
+
+
+def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
+    """Yield the dataset's features `size` at a time, text decoded as declared or detected.
+
+    A text column's encoding is decided on the first chunk and kept for the others, so that
+    the whole file never sits in memory at once.
+    """
     codec = _codec_from_cpg(dataset.cpg) if dataset.has_cpg else None
     warnings: list[str] = []
     if dataset.has_cpg and codec is None:
@@ -114,45 +139,63 @@ def read(dataset: Dataset) -> Features:
     # when it names one: GDAL's own reading of a .cpg misses forms like "65001" (mojibake) and
     # fails the whole file on one value that is not UTF-8.
     byte_for_byte = dataset.kind == "shapefile"
-    if byte_for_byte:
-        options["encoding"] = "ISO-8859-1"
-    try:
-        meta, _, geometry, field_data = pyogrio_raw.read(dataset.path, return_fids=False, **options)
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ... and more
-        raise DatasetUnreadable(f"GDAL cannot read the file: {exc}") from None
-    finally:
-        if dataset.needs_shx_restore:
-            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
-    names = [_field_name(str(n), codec if byte_for_byte else None) for n in meta["fields"]]
-    columns: dict[str, list[Any]] = {}
-    encodings: dict[str, str] = {}
-    for name, data in zip(names, field_data, strict=True):
-        values = data.tolist() if isinstance(data, np.ndarray) else list(data)
-        if byte_for_byte:
-            values, encodings[name] = _decode_column(values, codec)
-            if codec is not None and encodings[name] not in ("none", codec):
-                warnings.append(
-                    f"the .cpg says {dataset.cpg}, but column {name} is not {codec}; "
-                    f"read as {encodings[name]} (detected)"
+    options: dict[str, Any] = {"encoding": "ISO-8859-1"} if byte_for_byte else {}
+    total = count(dataset)
+    decided: dict[str, str] = {}
+    for offset in range(0, max(total, 1), size):
+        try:
+            with _restoring_shx(dataset):
+                meta, _, geometry, field_data = pyogrio_raw.read(
+                    dataset.path,
+                    return_fids=False,
+                    skip_features=offset,
+                    max_features=size,
+                    **options,
                 )
-        else:
-            values = [
-                unicodedata.normalize("NFC", v).strip() or None if isinstance(v, str) else v
-                for v in values
-            ]
-            if any(isinstance(v, str) for v in values):
-                encodings[name] = codec or "utf-8"
-        columns[name] = values
-    wkb = [None if g is None else bytes(g) for g in geometry] if geometry is not None else []
-    if geometry is None:
-        raise DatasetUnreadable("the file has no geometry column")
-    return Features(
-        wkb=wkb,
-        columns=columns,
-        crs_wkt=meta.get("crs"),
-        encodings=encodings,
-        warnings=warnings,
-    )
+        except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+            raise DatasetUnreadable(f"GDAL cannot read the file: {exc}") from None
+        if geometry is None:
+            raise DatasetUnreadable("the file has no geometry column")
+        names = [_field_name(str(n), codec if byte_for_byte else None) for n in meta["fields"]]
+        columns: dict[str, list[Any]] = {}
+        encodings: dict[str, str] = {}
+        for name, data in zip(names, field_data, strict=True):
+            values = data.tolist() if isinstance(data, np.ndarray) else list(data)
+            if byte_for_byte:
+                chosen = codec or decided.get(name)
+                values, encodings[name] = _decode_column(values, chosen)
+                decided.setdefault(name, encodings[name])
+                if chosen is not None and encodings[name] not in ("none", chosen):
+                    found = encodings[name]
+                    warnings.append(
+                        f"the .cpg says {dataset.cpg}, but column {name} is not {chosen}; "
+                        f"read as {found} (detected)"
+                        if codec
+                        else f"column {name} was {chosen} in the first features but not from "
+                        f"feature {offset + 1} on; read as {found} (detected)"
+                    )
+            else:
+                values = [
+                    unicodedata.normalize("NFC", v).strip() or None if isinstance(v, str) else v
+                    for v in values
+                ]
+                if any(isinstance(v, str) for v in values):
+                    encodings[name] = codec or "utf-8"
+            columns[name] = values
+        yield Features(
+            wkb=[None if g is None else bytes(g) for g in geometry],
+            columns=columns,
+            crs_wkt=meta.get("crs"),
+            encodings={k: decided.get(k, v) for k, v in encodings.items()},
+            warnings=warnings,
+        )
+        warnings = []
+
+
+def read(dataset: Dataset) -> Features:
+    """Return all the dataset's features at once (small files)."""
+    chunks = list(read_chunks(dataset, max(count(dataset), 1)))
+    return chunks[0]
 
 
 def read_prj(dataset: Dataset) -> str | None:
