@@ -32,9 +32,6 @@ from app.config import STORAGE_SRID
 from app.db.base import Base
 from app.domain.lifecycle import STATUSES
 
-# Certificate life cycle of a parcel; the allowed transitions are domain rules, not schema.
-PARCEL_STATUSES = STATUSES
-
 
 class Ward(Base):
     """A commune or ward (xã/phường): the unit that Directive 30 targets are set for."""
@@ -103,9 +100,7 @@ class Parcel(Base):
         ),
         Index("ix_parcel_geom", "geom", postgresql_using="gist"),
         CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom_valid"),
-        CheckConstraint(
-            f"status IN ({', '.join(repr(s) for s in PARCEL_STATUSES)})", name="status_known"
-        ),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status_known"),
     )
 
 

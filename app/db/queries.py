@@ -13,11 +13,9 @@ from sqlalchemy import Connection, text
 from app.config import STORAGE_SRID
 
 
-def register_is_empty(conn: Connection) -> bool:
-    """Return whether the register holds no ward and no parcel yet."""
-    return not conn.execute(
-        text("SELECT EXISTS (SELECT 1 FROM ward) OR EXISTS (SELECT 1 FROM parcel)")
-    ).scalar_one()
+def has_parcels(conn: Connection) -> bool:
+    """Return whether the register holds any parcel."""
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM parcel)")).scalar_one())
 
 
 def insert_wards(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -49,73 +47,6 @@ def insert_crosswalk(conn: Connection, csv_text: str) -> int:
         rows,
     )
     return len(rows)
-
-
-def insert_parcels_in_wards(conn: Connection, rows: Iterable[Mapping[str, Any]], actor: str) -> int:
-    """Insert parcels, each into the ward that holds its interior point; return how many.
-
-    Rows carry survey_commune_code, sheet_no, parcel_no, wkb (storage CRS), legal_area_m2,
-    land_use_code, holder_name, address and extra (JSON text). Each parcel gets its land use,
-    its holder and its first version. A parcel outside every ward raises.
-    """
-    rows = list(rows)
-    conn.execute(
-        text(
-            "CREATE TEMP TABLE parcel_stage ("
-            " survey_commune_code text, sheet_no int, parcel_no int, wkb bytea,"
-            " legal_area_m2 numeric, land_use_code text, holder_name text, address text,"
-            " extra jsonb) ON COMMIT DROP"
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO parcel_stage VALUES (:survey_commune_code, :sheet_no, :parcel_no,"
-            " :wkb, :legal_area_m2, :land_use_code, :holder_name, :address,"
-            " CAST(:extra AS jsonb))"
-        ),
-        rows,
-    )
-    inserted = conn.execute(
-        text(
-            "INSERT INTO parcel (survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
-            " area_m2, legal_area_m2, address, extra) "
-            "SELECT s.survey_commune_code, w.code, s.sheet_no, s.parcel_no, s.geom,"
-            " round(ST_Area(s.geom)::numeric, 2), s.legal_area_m2, s.address, s.extra "
-            f"FROM (SELECT *, ST_Multi(ST_GeomFromWKB(wkb, {STORAGE_SRID})) AS geom"
-            "       FROM parcel_stage) s "
-            "JOIN LATERAL (SELECT code FROM ward"
-            "              WHERE ST_Contains(boundary, ST_PointOnSurface(s.geom))"
-            "              ORDER BY code LIMIT 1) w ON true"
-        )
-    ).rowcount
-    if inserted != len(rows):
-        raise ValueError(f"{len(rows) - inserted} sample parcels lie outside every ward")
-    keyed = (
-        "FROM parcel_stage s JOIN parcel p ON (p.survey_commune_code, p.sheet_no, p.parcel_no)"
-        " = (s.survey_commune_code, s.sheet_no, s.parcel_no)"
-    )
-    conn.execute(
-        text(
-            "INSERT INTO parcel_land_use (parcel_id, land_use_code, area_m2) "
-            "SELECT p.id, coalesce(t.replaced_by, t.code), coalesce(s.legal_area_m2, p.area_m2) "
-            f"{keyed} JOIN land_use_type t ON t.code = s.land_use_code"
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO holder (parcel_id, position, name, kind) "
-            f"SELECT p.id, 1, s.holder_name, 'individual' {keyed} WHERE s.holder_name <> ''"
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action, changes,"
-            f" snapshot) SELECT p.id, 1, now(), :actor, 'create', '{{}}', parcel_snapshot(p.id)"
-            f" {keyed}"
-        ),
-        {"actor": actor},
-    )
-    return inserted
 
 
 def to_storage(conn: Connection, wkb: bytes, srid: int) -> tuple[bytes, float, str | None]:

@@ -192,12 +192,6 @@ def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
         warnings = []
 
 
-def read(dataset: Dataset) -> Features:
-    """Return all the dataset's features at once (small files)."""
-    chunks = list(read_chunks(dataset, max(count(dataset), 1)))
-    return chunks[0]
-
-
 def read_prj(dataset: Dataset) -> str | None:
     """Return the text of the shapefile's .prj, when there is a usable one."""
     if dataset.kind != "shapefile" or not dataset.has_prj:

@@ -1,14 +1,15 @@
-"""Load gis_samples/ (wards and the UTF-8 parcel shapefile) into an empty register."""
+"""Load gis_samples/ into an empty register: wards and crosswalk, then the parcels through
+the same import as surveyors' uploads."""
 
 from __future__ import annotations
 
-import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 import geopandas as gpd
 import pyogrio
@@ -16,19 +17,12 @@ from shapely import to_wkb
 
 from app.config import STORAGE_SRID
 from app.db import queries
+from app.ingest import jobs
+from app.ingest.pipeline import ImportOptions
 
 logger = logging.getLogger(__name__)
 
-# attribute columns of the sample shapefile, as Vietnamese cadastral tools name them
-PARCEL_FIELDS = {
-    "MAXA": "survey_commune_code",
-    "SHBANDO": "sheet_no",
-    "SHTHUA": "parcel_no",
-    "DIENTICH": "legal_area_m2",
-    "MALOAIDAT": "land_use_code",
-    "TENCHU": "holder_name",
-    "DIACHI": "address",
-}
+LOADER = "gis_samples (loader)"
 
 
 @dataclass(frozen=True)
@@ -49,24 +43,13 @@ def read_storage(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def _parcel_row(record: dict[str, Any], wkb: bytes) -> dict[str, Any]:
-    row: dict[str, Any] = {column: record[field] for field, column in PARCEL_FIELDS.items()}
-    row["sheet_no"] = int(row["sheet_no"])
-    row["parcel_no"] = int(row["parcel_no"])
-    row["wkb"] = wkb
-    # holder names go to the holders (personal data), never into the free attributes
-    extra = {k: v for k, v in record.items() if k not in PARCEL_FIELDS}
-    row["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
-    return row
-
-
-def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
-    """Load wards.geojson and parcels.zip from `directory`; None when the register has data."""
+def _load_wards(engine: Engine, directory: Path) -> int:
+    """Insert the sample wards and the commune crosswalk when there are no wards yet."""
     with engine.begin() as conn:
-        if not queries.register_is_empty(conn):
-            return None
+        if conn.execute(text("SELECT EXISTS (SELECT 1 FROM ward)")).scalar_one():
+            return 0
         wards = read_storage(directory / "wards.geojson")
-        ward_count = queries.insert_wards(
+        count = queries.insert_wards(
             conn,
             (
                 {"code": r.code, "name": r.name, "kind": r.kind, "wkb": wkb}
@@ -76,15 +59,42 @@ def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
         crosswalk = directory / "commune_crosswalk.csv"
         if crosswalk.exists():
             queries.insert_crosswalk(conn, crosswalk.read_text(encoding="utf-8"))
-        parcels = read_storage(directory / "parcels.zip")
-        records = parcels.drop(columns="geometry").to_dict("records")
-        parcel_count = queries.insert_parcels_in_wards(
-            conn,
-            (
-                _parcel_row(rec, wkb)
-                for rec, wkb in zip(records, to_wkb(parcels.geometry.values), strict=True)
-            ),
-            actor="gis_samples (loader)",
-        )
-    logger.info("loaded %d wards and %d parcels from %s", ward_count, parcel_count, directory)
-    return Loaded(wards=ward_count, parcels=parcel_count)
+    return count
+
+
+def _import_parcels(engine: Engine, source: Path) -> int:
+    """Import the sample parcels as a surveyor's upload would be; return how many."""
+    with tempfile.TemporaryDirectory(prefix="parcel-samples-") as spool_dir:
+        with source.open("rb") as stream:
+            path, sha256, size = jobs.spool(stream, Path(spool_dir), 2**31)
+        with Session(engine) as session, session.begin():
+            job = jobs.submit(
+                session=session,
+                path=path,
+                sha256=sha256,
+                size=size,
+                file_name=source.name,
+                uploader=LOADER,
+                options=ImportOptions(),
+            )
+            import_id = job.id
+        jobs.claim(engine, import_id)
+        status = jobs.run_claimed(engine, import_id)
+    with engine.connect() as conn:
+        report, error = conn.execute(
+            text("SELECT report, error FROM import_job WHERE id = :id"), {"id": import_id}
+        ).one()
+    if status != "succeeded":
+        raise RuntimeError(f"the sample parcels did not import (import {import_id}): {error}")
+    return int(report["inserted"])
+
+
+def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
+    """Load the sample wards and parcels; None when the register already has parcels."""
+    with engine.connect() as conn:
+        if queries.has_parcels(conn):
+            return None
+    wards = _load_wards(engine, directory)
+    parcels = _import_parcels(engine, directory / "parcels.zip")
+    logger.info("loaded %d wards and %d parcels from %s", wards, parcels, directory)
+    return Loaded(wards=wards, parcels=parcels)

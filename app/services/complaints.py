@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -103,6 +101,6 @@ def handle(
         complaint.response = data.response
     complaint.handled_by = actor.label
     complaint.version += 1
-    complaint.updated_at = session.scalar(select(func.clock_timestamp())) or datetime.now()
+    complaint.updated_at = func.clock_timestamp()
     session.flush()
     return complaint

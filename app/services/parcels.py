@@ -384,7 +384,7 @@ def split(
             area_m2=_area(area),
             legal_area_m2=part.legal_area_m2,
             address=part.address or parent.address,
-            status=parent.status if parent.status != "unregistered" else "unregistered",
+            status=parent.status,
             land_use_since=parent.land_use_since,
             origin_confirmed=parent.origin_confirmed,
             time_of_use_confirmed=parent.time_of_use_confirmed,
