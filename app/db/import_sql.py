@@ -5,7 +5,6 @@ Everything runs in the caller's transaction: an import is written whole or not a
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -29,27 +28,61 @@ STAGE_COLUMNS = (
 )
 
 
-def create_stage(conn: Connection) -> None:
-    """Create the staging table the rows are COPYed into (dropped at commit)."""
+def work_schema(import_id: int) -> str:
+    """Return the name of the schema that holds one import's working tables."""
+    return f"import_work_{import_id:d}"
+
+
+def create_stage(conn: Connection, import_id: int) -> None:
+    """Create the import's working schema and the staging table the rows are COPYed into.
+
+    The working tables are UNLOGGED tables in a schema of their own, not temporary tables:
+    PostgreSQL gives parallel workers to queries on them (the overlap self-join, the
+    reprojection). They are created inside the import's transaction, so a rollback or a
+    crash leaves nothing behind, and `drop_work` removes them before a commit.
+    """
+    schema = work_schema(import_id)
+    conn.execute(text(f"CREATE SCHEMA {schema}"))
+    conn.execute(text(f"SET LOCAL search_path = {schema}, public"))
     conn.execute(
         text(
-            "CREATE TEMP TABLE import_stage (source_row int, commune text, sheet_no int,"
+            "CREATE UNLOGGED TABLE import_stage (source_row int, commune text, sheet_no int,"
             " parcel_no int, legal_area numeric, land_use text, holder text, address text,"
-            " extra jsonb, wkb bytea) ON COMMIT DROP"
+            " extra jsonb, wkb bytea)"
         )
     )
 
 
-def copy_rows(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows (in STAGE_COLUMNS order) into the staging table."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        out = list(row)
-        out[8] = json.dumps(out[8], ensure_ascii=False, default=str)
-        out[9] = "\\x" + out[9].hex()
-        writer.writerow(out)
-    buffer.seek(0)
+def drop_work(conn: Connection, import_id: int) -> None:
+    """Drop the import's working schema (in its transaction, before it commits)."""
+    conn.execute(text("SET LOCAL search_path = public"))
+    conn.execute(text(f"DROP SCHEMA {work_schema(import_id)} CASCADE"))
+
+
+def _csv(values: Iterable[Any]) -> list[str]:
+    """Return one CSV field per value: NULL as nothing, numbers bare, text quoted."""
+    return [
+        "" if v is None else '"' + v.replace('"', '""') + '"' if isinstance(v, str) else str(v)
+        for v in values
+    ]
+
+
+def copy_rows(
+    conn: Connection, columns: dict[str, Sequence[Any]], extra: Sequence[dict[str, Any]] | None
+) -> None:
+    """COPY rows into the staging table, built a column at a time (no per-row writer).
+
+    `columns` holds STAGE_COLUMNS but extra and wkb as lists (text, numbers or None);
+    `wkb` as bytes; `extra` the unknown fields per row, or None when the file has none.
+    """
+    fields = [_csv(columns[name]) for name in STAGE_COLUMNS[:8]]
+    n = len(columns["wkb"])
+    if extra is None:
+        fields.append(["{}"] * n)
+    else:
+        fields.append(_csv(json.dumps(e, ensure_ascii=False, default=str) for e in extra))
+    fields.append(["\\x" + w.hex() for w in columns["wkb"]])
+    buffer = io.StringIO("\n".join(map(",".join, zip(*fields, strict=True))))
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cur = raw.cursor()
@@ -73,7 +106,7 @@ def prepare(conn: Connection, srid: int) -> None:
     """Transform staged geometry to the storage CRS and resolve ward and land-use codes."""
     conn.execute(
         text(
-            "CREATE TEMP TABLE import_row ON COMMIT DROP AS"
+            "CREATE UNLOGGED TABLE import_row AS"
             " SELECT s.source_row, s.commune, s.sheet_no, s.parcel_no, s.legal_area,"
             " upper(s.land_use) AS land_use, s.holder, s.address, s.extra, g.geom,"
             " w.code AS ward_code, coalesce(t.replaced_by, t.code) AS land_use_code,"
@@ -209,9 +242,11 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
     """
     conn.execute(
         text(
-            "CREATE TEMP TABLE import_match ON COMMIT DROP AS"
-            " SELECT m.*, m.attributes_same AND m.land_use_same AND m.holder_same AS unchanged"
-            " FROM (SELECT r.*, p.id AS parcel_id,"
+            "CREATE UNLOGGED TABLE import_match AS"
+            " SELECT m.*, m.attributes_same AND m.land_use_same AND m.holder_same AS unchanged,"
+            # new parcels get their ids here, so that no pass over the rows has to fetch them
+            " coalesce(m.old_id, nextval(pg_get_serial_sequence('parcel', 'id'))) AS parcel_id"
+            " FROM (SELECT r.*, p.id AS old_id,"
             " ARRAY(SELECT u.land_use_code FROM parcel_land_use u WHERE u.parcel_id = p.id)"
             "  = ARRAY[r.land_use_code] AS land_use_same,"
             " NOT :has_holder OR ARRAY(SELECT h.name FROM holder h"
@@ -228,36 +263,28 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
         ),
         {"has_holder": has_holder},
     )
-    counts: dict[str, int] = dict(
-        conn.execute(
-            text(
-                "SELECT 'unchanged', count(*) FILTER (WHERE unchanged) FROM import_match"
-                " UNION ALL SELECT 'updated', count(*) FILTER (WHERE parcel_id IS NOT NULL"
-                " AND NOT unchanged) FROM import_match"
-                " UNION ALL SELECT 'inserted', count(*) FILTER (WHERE parcel_id IS NULL)"
-                " FROM import_match"
-            )
-        ).all()
-    )
-    # new parcels
+    row = conn.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE unchanged),"
+            " count(*) FILTER (WHERE old_id IS NOT NULL AND NOT unchanged),"
+            " count(*) FILTER (WHERE old_id IS NULL) FROM import_match"
+        )
+    ).one()
+    counts = {"unchanged": int(row[0]), "updated": int(row[1]), "inserted": int(row[2])}
+    # new parcels, at version 1
     conn.execute(
         text(
-            "WITH ins AS ("
-            " INSERT INTO parcel (survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
-            "  area_m2, legal_area_m2, address, extra)"
-            " SELECT commune, ward_code, sheet_no, parcel_no, geom,"
-            "  round(ST_Area(geom)::numeric, 2), legal_area, address, extra"
-            " FROM import_match WHERE parcel_id IS NULL"
-            " RETURNING id, survey_commune_code, sheet_no, parcel_no)"
-            " UPDATE import_match m SET parcel_id = ins.id FROM ins"
-            " WHERE (m.commune, m.sheet_no, m.parcel_no)"
-            "  = (ins.survey_commune_code, ins.sheet_no, ins.parcel_no)"
+            "INSERT INTO parcel (id, survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
+            " area_m2, legal_area_m2, address, extra, version)"
+            " SELECT parcel_id, commune, ward_code, sheet_no, parcel_no, geom,"
+            " round(ST_Area(geom)::numeric, 2), legal_area, address, extra, 1"
+            " FROM import_match WHERE old_id IS NULL"
         )
     )
     conn.execute(
         text(
-            "CREATE TEMP TABLE import_changed ON COMMIT DROP AS"
-            " SELECT m.*, (v.parcel_id IS NULL) AS is_new, v.version AS old_version,"
+            "CREATE UNLOGGED TABLE import_changed AS"
+            " SELECT m.*, (m.old_id IS NULL) AS is_new, v.version AS old_version,"
             " v.snapshot AS old_snapshot FROM import_match m"
             " LEFT JOIN parcel_version v ON v.parcel_id = m.parcel_id AND v.valid_to IS NULL"
             " WHERE NOT m.unchanged"
@@ -301,7 +328,12 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
     conn.execute(
         text(
             "UPDATE parcel_version v SET valid_to = clock_timestamp() FROM import_changed c"
-            " WHERE v.parcel_id = c.parcel_id AND v.valid_to IS NULL;"
+            " WHERE v.parcel_id = c.parcel_id AND v.valid_to IS NULL"
+        ),
+        {"actor": actor, "import_id": import_id},
+    )
+    conn.execute(
+        text(
             " INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
             "  changes, snapshot, import_id)"
             " SELECT c.parcel_id, coalesce(c.old_version, 0) + 1, clock_timestamp(), :actor,"
@@ -311,11 +343,15 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
             "  s.snapshot, :import_id"
             " FROM import_changed c"
             " JOIN parcel_snapshots(ARRAY(SELECT parcel_id FROM import_changed)) s"
-            "  ON s.id = c.parcel_id;"
-            " UPDATE parcel p SET version = coalesce(c.old_version, 0) + 1,"
-            "  updated_at = clock_timestamp()"
-            " FROM import_changed c WHERE p.id = c.parcel_id"
+            "  ON s.id = c.parcel_id"
         ),
         {"actor": actor, "import_id": import_id},
     )
-    return {k: int(v) for k, v in counts.items()}
+    conn.execute(
+        text(
+            " UPDATE parcel p SET version = c.old_version + 1, updated_at = clock_timestamp()"
+            " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
+        ),
+        {"actor": actor, "import_id": import_id},
+    )
+    return counts

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from shapely.validation import explain_validity
 
-from app.spatial.sanity import coordinate_problem
+from app.spatial.sanity import coordinate_problem, plausible_bounds
 
 WKB_TYPES = {
     1: "Point",
@@ -45,6 +45,7 @@ class Checked:
 
     rows: list[int]
     wkb: list[bytes]
+    bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))
     issues: list[Issue] = field(default_factory=list)
     repaired: int = 0
 
@@ -69,51 +70,62 @@ def check_geometries(
 ) -> Checked:
     """Return the polygonal features as valid 2D WKB; reject or repair the others.
 
+    The checks run on whole arrays (shapely's vectorised functions); only the few invalid
+    geometries are repaired one by one.
+
     Parameters
     ----------
     repair_tolerance
         The largest share of its area a repair may change (0.01 = 1%); beyond it, rejected.
     """
     result = Checked(rows=[], wkb=[])
+    rejected: dict[int, str] = {}
     candidates: list[int] = []
     for row, data in enumerate(wkb):
         if data is None:
-            result.issues.append(Issue(row, keys[row], "rejected", "null geometry"))
+            rejected[row] = "null geometry"
         elif (kind := wkb_type(data)) not in ("Polygon", "MultiPolygon"):
-            result.issues.append(
-                Issue(row, keys[row], "rejected", f"{kind} geometry: a parcel is a polygon")
-            )
+            rejected[row] = f"{kind} geometry: a parcel is a polygon"
         else:
             candidates.append(row)
+    rows = np.asarray(candidates, dtype=np.int64)
     geoms = shapely.from_wkb([wkb[r] for r in candidates], on_invalid="ignore")
-    for row, geom in zip(candidates, geoms, strict=True):
-        key = keys[row]
-        if geom is None:
-            result.issues.append(Issue(row, key, "rejected", "unreadable geometry (corrupt WKB)"))
-            continue
-        if geom.is_empty:
-            result.issues.append(Issue(row, key, "rejected", "empty geometry"))
-            continue
-        geom = shapely.force_2d(geom)
-        coords = shapely.get_coordinates(geom)
-        if not np.isfinite(coords).all():
-            result.issues.append(Issue(row, key, "rejected", "coordinates that are not numbers"))
-            continue
-        if not geom.is_valid:
-            reason = explain_validity(geom)
-            repaired = _repair(geom, repair_tolerance)
-            if repaired is None:
-                result.issues.append(
-                    Issue(
-                        row, key, "rejected", f"invalid geometry that cannot be repaired: {reason}"
-                    )
-                )
-                continue
-            geom = repaired
-            result.repaired += 1
-            result.issues.append(Issue(row, key, "repaired", f"repaired: {reason}"))
-        result.rows.append(row)
-        result.wkb.append(shapely.to_wkb(geom))
+    unreadable = shapely.is_missing(geoms)
+    empty = ~unreadable & shapely.is_empty(geoms)
+    usable = ~unreadable & ~empty
+    if shapely.has_z(geoms[usable]).any():
+        geoms[usable] = shapely.force_2d(geoms[usable])
+    coords, owner = shapely.get_coordinates(geoms[usable], return_index=True)
+    not_finite = np.zeros(len(geoms), dtype=bool)
+    bad_owner = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+    not_finite[np.flatnonzero(usable)[bad_owner]] = True
+    usable &= ~not_finite
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[usable] = ~shapely.is_valid(geoms[usable])
+    for i in np.flatnonzero(unreadable):
+        rejected[int(rows[i])] = "unreadable geometry (corrupt WKB)"
+    for i in np.flatnonzero(empty):
+        rejected[int(rows[i])] = "empty geometry"
+    for i in np.flatnonzero(not_finite):
+        rejected[int(rows[i])] = "coordinates that are not numbers"
+    repaired: dict[int, str] = {}
+    for i in np.flatnonzero(invalid):
+        row = int(rows[i])
+        reason = explain_validity(geoms[i])
+        fixed = _repair(geoms[i], repair_tolerance)
+        if fixed is None:
+            rejected[row] = f"invalid geometry that cannot be repaired: {reason}"
+            usable[i] = False
+        else:
+            geoms[i] = fixed
+            repaired[row] = f"repaired: {reason}"
+    result.issues = [Issue(row, keys[row], "rejected", why) for row, why in rejected.items()]
+    result.issues += [Issue(row, keys[row], "repaired", why) for row, why in repaired.items()]
+    result.issues.sort(key=lambda issue: issue.row)
+    result.repaired = len(repaired)
+    result.rows = rows[usable].tolist()
+    result.wkb = shapely.to_wkb(geoms[usable]).tolist()
+    result.bounds = shapely.bounds(geoms[usable])
     return result
 
 
@@ -134,7 +146,11 @@ def _repair(geom: Any, tolerance: float) -> Any | None:
 
 def far_away(bounds: np.ndarray, srid: int) -> list[str | None]:
     """Return, per feature bounds, why its coordinates cannot be in Vietnam (None if fine)."""
-    return [coordinate_problem((b[0], b[1], b[2], b[3]), srid) for b in bounds]
+    plausible = plausible_bounds(bounds, srid)
+    return [
+        None if ok else coordinate_problem((b[0], b[1], b[2], b[3]), srid)
+        for ok, b in zip(plausible, bounds, strict=True)
+    ]
 
 
 def duplicate_keys(keys: list[str | None]) -> set[str]:

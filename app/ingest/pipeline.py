@@ -13,8 +13,6 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Connection, Engine, text
 
-import shapely
-
 from app.db import import_sql
 from app.ingest import archive, checks, reader
 from app.ingest.checks import Issue
@@ -196,7 +194,7 @@ def _stage_chunk(
                     )
                 )
     if checked.wkb:
-        bounds = shapely.bounds(shapely.from_wkb(checked.wkb))
+        bounds = checked.bounds
         if first:
             # the file is judged by its median feature: a few strays must not condemn it
             m = np.median(bounds, axis=0)
@@ -214,24 +212,24 @@ def _stage_chunk(
                     )
                 )
                 bad.add(row)
+    keep = [
+        (row, wkb) for row, wkb in zip(checked.rows, checked.wkb, strict=True) if row not in bad
+    ]
+    rows = [row for row, _ in keep]
     import_sql.copy_rows(
         conn,
-        (
-            (
-                row + offset,
-                attrs["commune"][row],
-                attrs["sheet"][row],
-                attrs["parcel"][row],
-                attrs["legal_area"][row],
-                attrs["land_use"][row],
-                attrs["holder"][row],
-                attrs["address"][row],
-                _extras(chunk, mapping, row),
-                wkb,
-            )
-            for row, wkb in zip(checked.rows, checked.wkb, strict=True)
-            if row not in bad
-        ),
+        {
+            "source_row": [row + offset for row in rows],
+            "commune": [attrs["commune"][row] for row in rows],
+            "sheet_no": [attrs["sheet"][row] for row in rows],
+            "parcel_no": [attrs["parcel"][row] for row in rows],
+            "legal_area": [attrs["legal_area"][row] for row in rows],
+            "land_use": [attrs["land_use"][row] for row in rows],
+            "holder": [attrs["holder"][row] for row in rows],
+            "address": [attrs["address"][row] for row in rows],
+            "wkb": [wkb for _, wkb in keep],
+        },
+        [_extras(chunk, mapping, row) for row in rows] if mapping.extra else None,
     )
     return checked.repaired
 
@@ -267,7 +265,7 @@ def run(
         issues += [Issue(-1, None, "warning", w) for w in dataset.warnings]
         transaction = conn.begin()
         try:
-            import_sql.create_stage(conn)
+            import_sql.create_stage(conn, import_id)
             detected: crs_detect.DetectedCrs | None = None
             mapping: FieldMapping | None = None
             chunks = reader.read_chunks(dataset, CHUNK)
@@ -362,6 +360,7 @@ def run(
             if failed or options.dry_run:
                 transaction.rollback()
             else:
+                import_sql.drop_work(conn, import_id)
                 transaction.commit()
         except BaseException:
             transaction.rollback()

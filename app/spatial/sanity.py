@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from app.spatial import crs as crs_codes
 
 # Vietnam, generously: longitude 102-110 E, latitude 8-24 N (with the offshore islands
@@ -17,6 +19,23 @@ NORTHING_RANGE = (700_000.0, 2_800_000.0)
 
 def _inside(value: float, bounds: tuple[float, float]) -> bool:
     return bounds[0] <= value <= bounds[1]
+
+
+def plausible_bounds(bounds: np.ndarray, srid: int) -> np.ndarray:
+    """Return, per row of (minx, miny, maxx, maxy), whether coordinate_problem finds nothing."""
+    geographic = srid in (crs_codes.WGS84, crs_codes.VN2000_GEOGRAPHIC)
+    xs, ys = (LON_RANGE, LAT_RANGE) if geographic else (EASTING_RANGE, NORTHING_RANGE)
+    with np.errstate(invalid="ignore"):
+        return (
+            (bounds[:, 0] >= xs[0])
+            & (bounds[:, 2] <= xs[1])
+            & (bounds[:, 0] <= xs[1])
+            & (bounds[:, 2] >= xs[0])
+            & (bounds[:, 1] >= ys[0])
+            & (bounds[:, 3] <= ys[1])
+            & (bounds[:, 1] <= ys[1])
+            & (bounds[:, 3] >= ys[0])
+        )
 
 
 def coordinate_problem(bounds: tuple[float, float, float, float], srid: int) -> str | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from app.spatial.sanity import coordinate_problem
+from app.spatial.sanity import coordinate_problem, plausible_bounds
 
 VIET_YEN_TM3 = (406_600.0, 2_353_000.0, 406_620.0, 2_353_020.0)
 VIET_YEN_LONLAT = (106.10, 21.27, 106.1002, 21.2702)
@@ -34,3 +35,24 @@ def test_wrong_coordinates_get_a_hint(
 ) -> None:
     problem = coordinate_problem(bounds, srid)
     assert problem is not None and hint in problem
+
+
+@pytest.mark.parametrize("srid", [9214, 32648, 4326, 4756])
+def test_the_vectorised_check_agrees_with_the_one_that_explains(srid: int) -> None:
+    # the import checks whole arrays at once and asks coordinate_problem only for the rest:
+    # both must draw the line in the same place, edges and non-numbers included
+    rng = np.random.default_rng(srid)
+    edges = [0.0, 7.0, 24.5, 101.0, 118.0, 700_000.0, 100_000.0, 900_000.0, 2_800_000.0]
+    values = np.concatenate(
+        [
+            rng.uniform(-10, 3_000_000, 4000),
+            rng.uniform(0, 130, 4000),
+            rng.uniform(7, 24.5, 4000),
+            rng.uniform(101, 118, 4000),
+            np.array(edges + [np.nan, np.inf, -np.inf, 1e308] * 5),
+        ]
+    )
+    bounds = rng.choice(values, size=(40_000, 4))
+    expected = [coordinate_problem((b[0], b[1], b[2], b[3]), srid) is None for b in bounds]
+    assert plausible_bounds(bounds, srid).tolist() == expected
+    assert any(expected) and not all(expected)
