@@ -44,6 +44,8 @@ def create_stage(conn: Connection, import_id: int) -> None:
     schema = work_schema(import_id)
     conn.execute(text(f"CREATE SCHEMA {schema}"))
     conn.execute(text(f"SET LOCAL search_path = {schema}, public"))
+    # JIT compiles each big statement for up to a second and wins nothing back here
+    conn.execute(text("SET LOCAL jit = off"))
     conn.execute(
         text(
             "CREATE UNLOGGED TABLE import_stage (source_row int, commune text, sheet_no int,"
