@@ -13,6 +13,7 @@ from pydantic import PostgresDsn
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.domain.permissions import Actor, command_line
 from app.localdb import cluster as localdb
 from app.localdb.packages import PackagesMissing
 from app.logging import configure_logging
@@ -29,18 +30,28 @@ def local_cluster(settings: Settings) -> localdb.Cluster:
     return localdb.Cluster(home=localdb.resolve_home(settings.pg_home), port=settings.pg_port)
 
 
-def database_url(settings: Settings) -> str:
-    """Return DATABASE_URL, or start the local PostGIS and return its URL."""
-    if settings.database_url is not None:
-        return str(settings.database_url)
-    return localdb.up(local_cluster(settings))
-
-
 def with_database(settings: Settings) -> Settings:
-    """Return settings whose database_url is set, starting the local PostGIS if needed."""
+    """Return settings whose database URLs are set, starting the local PostGIS if needed.
+
+    On the local cluster the service connects as its own role and migrations as the owner.
+    """
     if settings.database_url is not None:
         return settings
-    return settings.model_copy(update={"database_url": PostgresDsn(database_url(settings))})
+    cluster = local_cluster(settings)
+    localdb.up(cluster)
+    return settings.model_copy(
+        update={
+            "database_url": PostgresDsn(cluster.service_url()),
+            "migration_database_url": PostgresDsn(cluster.url()),
+        }
+    )
+
+
+def _cli_actor() -> Actor:
+    """Return who the audit log names for a command: the OS user running it."""
+    import getpass
+
+    return command_line(getpass.getuser())
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -56,7 +67,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from app.main import create_app
 
     settings = with_database(settings)
-    migrate.upgrade(settings.sqlalchemy_url())
+    migrate.upgrade(settings.migration_url())
     if settings.load_samples and not args.no_samples:
         engine = make_engine(settings)
         try:
@@ -92,14 +103,15 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
         if not state.running:
             raise SystemExit(3)  # like pg_ctl status: not running
     elif args.action == "url":
-        print(localdb.up(cluster))
+        localdb.up(cluster)
+        print(cluster.url() if args.owner else cluster.service_url())
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     """Upgrade (or downgrade) the schema."""
     from app.db import migrate
 
-    url = database_url(settings)
+    url = with_database(settings).migration_url()
     if args.downgrade:
         migrate.downgrade(url, args.downgrade)
     else:
@@ -113,7 +125,7 @@ def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
     from app.ingest import samples
 
     settings = with_database(settings)
-    migrate.upgrade(settings.sqlalchemy_url())
+    migrate.upgrade(settings.migration_url())
     engine = make_engine(settings)
     try:
         loaded = samples.load_if_empty(engine=engine, directory=Path(args.directory))
@@ -133,7 +145,7 @@ def _session_scope(settings: Settings) -> Iterator[Session]:
     from app.db.session import make_engine, make_sessionmaker
 
     settings = with_database(settings)
-    migrate.upgrade(settings.sqlalchemy_url())
+    migrate.upgrade(settings.migration_url())
     engine = make_engine(settings)
     try:
         with make_sessionmaker(engine).begin() as session:
@@ -155,9 +167,9 @@ def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError(f"cannot read the crosswalk {args.crosswalk}: {exc}") from None
     try:
         with _session_scope(settings) as session:
-            count = wards.import_file(session=session, path=Path(args.file))
+            count = wards.import_file(session=session, actor=_cli_actor(), path=Path(args.file))
             crosswalk = (
-                wards.import_crosswalk(session=session, csv_text=crosswalk_text)
+                wards.import_crosswalk(session=session, actor=_cli_actor(), csv_text=crosswalk_text)
                 if crosswalk_text is not None
                 else 0
             )
@@ -176,7 +188,11 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
         with _session_scope(settings) as session:
             if args.action == "create":
                 record, key = apikeys.create(
-                    session=session, name=args.name, role=Role(args.role), ward_code=args.ward
+                    session=session,
+                    actor=_cli_actor(),
+                    name=args.name,
+                    role=Role(args.role),
+                    ward_code=args.ward,
                 )
                 print(f"created key {record.id} for {record.name} ({record.role})")
                 print(key)  # last line: the key itself, shown this once
@@ -185,7 +201,7 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
                     state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
                     print(f"{k.id}\t{k.role}\t{k.ward_code or '-'}\t{state}\t{k.name}")
             else:
-                record = apikeys.revoke(session=session, key_id=args.id)
+                record = apikeys.revoke(session=session, actor=_cli_actor(), key_id=args.id)
                 print(f"revoked key {record.id} ({record.name})")
     except RegistryError as exc:
         raise CliError(exc.detail) from None
@@ -196,6 +212,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     import json
 
     from app.db.session import make_engine
+    from app.domain.permissions import Role
     from app.ingest import jobs
     from app.ingest.pipeline import ImportOptions
 
@@ -224,7 +241,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
             sha256=sha256,
             size=size,
             file_name=source.name,
-            uploader=f"{args.actor} (command line)",
+            uploader=Actor(name=f"{args.actor} (command line)", role=Role.SURVEYOR),
             options=options,
         )
         import_id = job.id
@@ -280,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="the local PostGIS cluster")
     db.add_argument("action", choices=["up", "down", "status", "url"])
+    db.add_argument(
+        "--owner", action="store_true", help="url: the tables' owner's URL, not the service's"
+    )
     db.set_defaults(func=cmd_db)
 
     mig = sub.add_parser("migrate", help="apply the Alembic revisions")

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "PARCELS_DATABASE_URL"),
         description="An existing PostGIS database; unset, the service starts its own local one.",
     )
+    migration_database_url: PostgresDsn | None = Field(
+        None,
+        validation_alias=AliasChoices("MIGRATION_DATABASE_URL", "PARCELS_MIGRATION_DATABASE_URL"),
+        description="The tables' owner, for migrations; unset, migrations use DATABASE_URL.",
+    )
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "PARCELS_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "PARCELS_PORT"))
 
@@ -54,6 +59,12 @@ class Settings(BaseSettings):
         if self.database_url is None:
             raise RuntimeError("no database configured: set DATABASE_URL or start the local one")
         return to_sqlalchemy_url(str(self.database_url))
+
+    def migration_url(self) -> str:
+        """Return the URL migrations run with: the owner's, or else the service's."""
+        if self.migration_database_url is not None:
+            return to_sqlalchemy_url(str(self.migration_database_url))
+        return self.sqlalchemy_url()
 
 
 def to_sqlalchemy_url(url: str) -> str:

@@ -9,7 +9,18 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import apikeys, complaints, disputes, health, imports, parcels, reports, wards
+from app.api import (
+    apikeys,
+    audit,
+    complaints,
+    disputes,
+    health,
+    imports,
+    parcels,
+    reports,
+    wards,
+)
+from app.api.request_id import RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import install_handlers
@@ -53,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
     for router in (
         health.router,
         parcels.router,
@@ -62,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         wards.router,
         apikeys.router,
         imports.router,
+        audit.router,
     ):
         app.include_router(router)
     return app

@@ -29,20 +29,26 @@ SAMPLES = PROJECT_ROOT / "gis_samples"
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """Yield a URL of a PostGIS server the tests may create databases on."""
-    external = os.environ.get("DATABASE_URL")
-    if external:
-        yield external
+def local_cluster() -> Iterator[localdb.Cluster | None]:
+    """Yield the throwaway local cluster, or None when DATABASE_URL names a server."""
+    if os.environ.get("DATABASE_URL"):
+        yield None
         return
     # the throwaway cluster comes from the same code as `make run`'s
     home = Path(tempfile.mkdtemp(prefix="parcel-registry-test-"))
     cluster = localdb.Cluster(home=home, port=free_port())
     try:
-        yield localdb.up(cluster)
+        localdb.up(cluster)
+        yield cluster
     finally:
         localdb.destroy(cluster)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_url(local_cluster: localdb.Cluster | None) -> str:
+    """Return a URL of a PostGIS server the tests may create databases on."""
+    return local_cluster.url() if local_cluster else os.environ["DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")

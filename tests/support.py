@@ -15,6 +15,11 @@ import uvicorn
 from fastapi import FastAPI
 from psycopg2 import sql
 
+from app.domain.permissions import Actor, command_line
+
+# who the audit log names for what tests set up directly through the services
+SETUP: Actor = command_line("test setup")
+
 
 def free_port() -> int:
     """Return a TCP port on the loopback that nothing listens on right now."""

@@ -29,7 +29,7 @@ from app.config import to_sqlalchemy_url
 from app.domain.permissions import Role
 from app.errors import Unauthenticated
 from app.services import apikeys
-from tests.support import fresh_database
+from tests.support import SETUP, fresh_database
 
 CLI = str(Path(sys.executable).parent / "parcel-registry")
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO) [\w.]+: ")
@@ -408,13 +408,13 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 @pytest.fixture
 def admin(session: Session) -> dict[str, str]:
-    _, key = apikeys.create(session=session, name="Quản trị hệ thống", role=Role.ADMIN)
+    _, key = apikeys.create(session=session, actor=SETUP, name="Quản trị hệ thống", role=Role.ADMIN)
     return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture
 def registry(session: Session) -> dict[str, str]:
-    _, key = apikeys.create(session=session, name="Cán bộ", role=Role.REGISTRY_OFFICER)
+    _, key = apikeys.create(session=session, actor=SETUP, name="Cán bộ", role=Role.REGISTRY_OFFICER)
     return {"Authorization": f"Bearer {key}"}
 
 

@@ -22,7 +22,7 @@ def create_key(data: ApiKeyIn, session: SessionDep, actor: ActorDep) -> ApiKeyCr
     """Create a key; the response is the only place the key is ever shown."""
     authorize(actor, Action.APIKEY_MANAGE)
     record, key = apikeys.create(
-        session=session, name=data.name, role=data.role, ward_code=data.ward_code
+        session=session, actor=actor, name=data.name, role=data.role, ward_code=data.ward_code
     )
     session.refresh(record)
     return ApiKeyCreated(
@@ -45,6 +45,6 @@ def revoke_key(
 ) -> ApiKeyOut:
     """Revoke a key; it stays on record."""
     authorize(actor, Action.APIKEY_MANAGE)
-    record = apikeys.revoke(session=session, key_id=key_id)
+    record = apikeys.revoke(session=session, actor=actor, key_id=key_id)
     session.flush()
     return ApiKeyOut.model_validate(record, from_attributes=True)

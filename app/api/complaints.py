@@ -19,10 +19,10 @@ ComplaintId = Annotated[int, Path(gt=0)]
 
 @router.post("", status_code=201, responses=problems(404, 422))
 def submit_complaint(
-    data: ComplaintIn, session: SessionDep, response: Response
+    data: ComplaintIn, session: SessionDep, actor: ActorDep, response: Response
 ) -> ComplaintReceipt:
     """Submit a complaint about a parcel or a dossier; no key needed. Quote the id returned."""
-    complaint = complaints.submit(session=session, data=data)
+    complaint = complaints.submit(session=session, actor=actor, data=data)
     response.headers["Location"] = f"/complaints/{complaint.id}"
     return ComplaintReceipt(id=complaint.id, status="received", received_at=complaint.received_at)
 

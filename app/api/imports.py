@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep, SettingsDep
+from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
 from app.db.models import ImportIssue, ImportJob
 from app.domain.permissions import Action, Actor
@@ -70,10 +72,13 @@ def upload(
     mode: Annotated[Literal["all_or_nothing", "accept_valid"], Form()] = "all_or_nothing",
     dry_run: Annotated[bool, Form(description="Check and report; write nothing.")] = False,
     overlap_tolerance_m2: Annotated[float, Form(ge=0, le=1000)] = 1.0,
-) -> JSONResponse:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Accept an upload and queue its import; answers 202 with the import's id.
 
-    Follow `GET /imports/{id}` for its progress and report.
+    Follow `GET /imports/{id}` for its progress and report. With `Idempotency-Key`, the same
+    upload sent again (after a lost reply, say) gets the first import's answer, not a second
+    import.
     """
     authorize(actor, Action.IMPORT)
     limit = settings.max_upload_mb * 1024 * 1024
@@ -99,16 +104,38 @@ def upload(
         overlap_tolerance_m2=overlap_tolerance_m2,
     )
     path, sha256, size = jobs.spool(file.file, settings.upload_dir, limit)
-    job = jobs.submit(
-        session=session,
-        path=path,
-        sha256=sha256,
-        size=size,
-        file_name=file.filename or "upload",
-        uploader=actor.label,
-        options=options,
-    )
-    return JSONResponse(_status(job), status_code=202, headers={"Location": f"/imports/{job.id}"})
+    queued = False
+
+    def act() -> Response:
+        nonlocal queued
+        job = jobs.submit(
+            session=session,
+            path=path,
+            sha256=sha256,
+            size=size,
+            file_name=file.filename or "upload",
+            uploader=actor,
+            options=options,
+        )
+        queued = True
+        return JSONResponse(
+            _status(job), status_code=202, headers={"Location": f"/imports/{job.id}"}
+        )
+
+    try:
+        answer = once(
+            session=session,
+            actor=actor,
+            key=idempotency_key,
+            method="POST",
+            path="/imports",
+            request=(sha256, file.filename, asdict(options)),
+            act=act,
+        )
+    finally:
+        if not queued:
+            path.unlink(missing_ok=True)  # a replay or a refusal keeps no second copy
+    return answer
 
 
 def _staff(actor: Actor) -> None:
@@ -149,4 +176,4 @@ def import_rejects(import_id: ImportId, session: SessionDep, actor: ActorDep) ->
 def retry_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Queue a failed import again (after an interruption, say)."""
     authorize(actor, Action.IMPORT)
-    return _status(jobs.retry(session=session, import_id=import_id))
+    return _status(jobs.retry(session=session, actor=actor, import_id=import_id))

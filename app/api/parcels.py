@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from app.api.auth import ActorDep, IfMatch
 from app.api.deps import SessionDep
+from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import GeoJSONResponse, etag, problems
 from app.domain.permissions import Action, Actor, may
 from app.schemas.disputes import DisputeIn, DisputeOut
@@ -175,17 +176,31 @@ def transition_parcel(
     session: SessionDep,
     actor: ActorDep,
     if_match: IfMatch = None,
-) -> GeoJSONResponse:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Move the parcel through the certificate life cycle.
 
     unregistered → registered → in_review → returned → in_review; in_review → eligible or
     ineligible; eligible → signed → delivered; delivered → signed only as a re-issue. A refused
-    move answers 409 with the rule and the allowed transitions.
+    move answers 409 with the rule and the allowed transitions. With `Idempotency-Key`, a
+    retry (after a lost reply, say) gets the first answer back, marked `Idempotent-Replayed`.
     """
-    transitions.apply(
-        session=session, actor=actor, parcel_id=parcel_id, if_match=if_match, step=step
+
+    def act() -> Response:
+        transitions.apply(
+            session=session, actor=actor, parcel_id=parcel_id, if_match=if_match, step=step
+        )
+        return _feature_response(session, actor, parcel_id)
+
+    return once(
+        session=session,
+        actor=actor,
+        key=idempotency_key,
+        method="POST",
+        path=f"/parcels/{parcel_id}/transitions",
+        request=(step.model_dump(mode="json"), if_match),
+        act=act,
     )
-    return _feature_response(session, actor, parcel_id)
 
 
 @router.put(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,37 +29,44 @@ STAGE_COLUMNS = (
 )
 
 
-def work_schema(import_id: int) -> str:
-    """Return the name of the schema that holds one import's working tables."""
-    return f"import_work_{import_id:d}"
+WORK_SCHEMA = "import_work"
+_WORK_TABLE = re.compile(r"\bimport_(stage|row|match|changed)\b")
+
+
+def _sql(conn: Connection, statement: str) -> str:
+    """Return the statement with the working tables named as this import's own."""
+    import_id: int = conn.info["import_id"]
+    return _WORK_TABLE.sub(lambda m: f"{WORK_SCHEMA}.{m[1]}_{import_id:d}", statement)
+
+
+def _execute(conn: Connection, statement: str, params: dict[str, Any] | None = None) -> Any:
+    return conn.execute(text(_sql(conn, statement)), params or {})
 
 
 def create_stage(conn: Connection, import_id: int) -> None:
-    """Create the import's working schema and the staging table the rows are COPYed into.
+    """Create the import's staging table, the one the rows are COPYed into.
 
-    The working tables are UNLOGGED tables in a schema of their own, not temporary tables:
-    PostgreSQL gives parallel workers to queries on them (the overlap self-join, the
-    reprojection). They are created inside the import's transaction, so a rollback or a
-    crash leaves nothing behind, and `drop_work` removes them before a commit.
+    The working tables (stage, row, match, changed) are UNLOGGED tables in schema import_work,
+    named after the import, not temporary tables: PostgreSQL gives parallel workers to queries
+    on them (the overlap self-join, the reprojection). They are created inside the import's
+    transaction, so a rollback or a crash leaves nothing behind, and `drop_work` removes them
+    before a commit.
     """
-    schema = work_schema(import_id)
-    conn.execute(text(f"CREATE SCHEMA {schema}"))
-    conn.execute(text(f"SET LOCAL search_path = {schema}, public"))
+    conn.info["import_id"] = import_id
     # JIT compiles each big statement for up to a second and wins nothing back here
-    conn.execute(text("SET LOCAL jit = off"))
-    conn.execute(
-        text(
-            "CREATE UNLOGGED TABLE import_stage (source_row int, commune text, sheet_no int,"
-            " parcel_no int, legal_area numeric, land_use text, holder text, address text,"
-            " extra jsonb, wkb bytea)"
-        )
+    _execute(conn, "SET LOCAL jit = off")
+    _execute(
+        conn,
+        "CREATE UNLOGGED TABLE import_stage (source_row int, commune text, sheet_no int,"
+        " parcel_no int, legal_area numeric, land_use text, holder text, address text,"
+        " extra jsonb, wkb bytea)",
     )
 
 
-def drop_work(conn: Connection, import_id: int) -> None:
-    """Drop the import's working schema (in its transaction, before it commits)."""
-    conn.execute(text("SET LOCAL search_path = public"))
-    conn.execute(text(f"DROP SCHEMA {work_schema(import_id)} CASCADE"))
+def drop_work(conn: Connection) -> None:
+    """Drop the import's working tables (in its transaction, before it commits)."""
+    _execute(conn, "DROP TABLE IF EXISTS import_stage, import_row, import_match, import_changed")
+    del conn.info["import_id"]
 
 
 def _csv(values: Iterable[Any]) -> list[str]:
@@ -90,7 +98,9 @@ def copy_rows(
     cur = raw.cursor()
     try:
         cur.copy_expert(  # psycopg2 COPY
-            f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+            _sql(
+                conn, f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+            ),
             buffer,
         )
     finally:
@@ -99,15 +109,14 @@ def copy_rows(
 
 def drop_staged(conn: Connection, rows: Iterable[int]) -> None:
     """Leave these source rows out of the staging table."""
-    conn.execute(
-        text("DELETE FROM import_stage WHERE source_row = ANY(:rows)"), {"rows": list(rows)}
-    )
+    _execute(conn, "DELETE FROM import_stage WHERE source_row = ANY(:rows)", {"rows": list(rows)})
 
 
 def prepare(conn: Connection, srid: int) -> None:
     """Transform staged geometry to the storage CRS and resolve ward and land-use codes."""
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "CREATE UNLOGGED TABLE import_row AS"
             " SELECT s.source_row, s.commune, s.sheet_no, s.parcel_no, s.legal_area,"
             " upper(s.land_use) AS land_use, s.holder, s.address, s.extra, g.geom,"
@@ -123,16 +132,17 @@ def prepare(conn: Connection, srid: int) -> None:
             "   WHERE ST_Contains(boundary, ST_PointOnSurface(g.geom)) ORDER BY code LIMIT 1) w"
             "   ON true"
             " LEFT JOIN land_use_type t ON t.code = upper(s.land_use)"
-        )
+        ),
     )
-    conn.execute(text("CREATE INDEX ON import_row USING gist (geom)"))
-    conn.execute(text("ANALYZE import_row"))
+    _execute(conn, "CREATE INDEX ON import_row USING gist (geom)")
+    _execute(conn, "ANALYZE import_row")
 
 
 def rejections(conn: Connection) -> list[tuple[int, str]]:
     """Return (source row, reason) of rows the register cannot take, and drop them."""
-    rows = conn.execute(
-        text(
+    rows = _execute(
+        conn,
+        (
             "SELECT source_row, CASE"
             " WHEN NOT commune_known THEN 'unknown commune code ' || coalesce(commune, '(none)')"
             " WHEN ward_code IS NULL THEN 'outside every ward of the registry'"
@@ -145,12 +155,13 @@ def rejections(conn: Connection) -> list[tuple[int, str]]:
             "     = (commune, sheet_no, parcel_no))"
             "   THEN 'the parcel with this key was retired'"
             " END AS reason FROM import_row"
-        )
+        ),
     ).all()
     rejected = [(int(r[0]), str(r[1])) for r in rows if r[1] is not None]
     if rejected:
-        conn.execute(
-            text("DELETE FROM import_row WHERE source_row = ANY(:rows)"),
+        _execute(
+            conn,
+            ("DELETE FROM import_row WHERE source_row = ANY(:rows)"),
             {"rows": [r for r, _ in rejected]},
         )
     return rejected
@@ -158,8 +169,9 @@ def rejections(conn: Connection) -> list[tuple[int, str]]:
 
 def area_warnings(conn: Connection, tolerance: float) -> list[tuple[int, str]]:
     """Return rows whose declared area differs from the computed one by more than tolerance."""
-    rows = conn.execute(
-        text(
+    rows = _execute(
+        conn,
+        (
             "SELECT source_row, legal_area, round(ST_Area(geom)::numeric, 1) FROM import_row"
             " WHERE legal_area IS NOT NULL AND legal_area > 0"
             " AND abs(legal_area - ST_Area(geom)) > :tol * ST_Area(geom)"
@@ -173,8 +185,8 @@ def area_warnings(conn: Connection, tolerance: float) -> list[tuple[int, str]]:
 
 def land_use_notes(conn: Connection) -> list[tuple[int, str]]:
     """Return rows whose old land-use code was mapped to the current one."""
-    rows = conn.execute(
-        text("SELECT source_row, land_use, land_use_code FROM import_row WHERE land_use_old")
+    rows = _execute(
+        conn, ("SELECT source_row, land_use, land_use_code FROM import_row WHERE land_use_old")
     ).all()
     return [(int(r[0]), f"old land-use code {r[1]} recorded as {r[2]}") for r in rows]
 
@@ -185,8 +197,9 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
     Overlaps are between incoming features, and with registered parcels other than the ones
     the import replaces (same key).
     """
-    within = conn.execute(
-        text(
+    within = _execute(
+        conn,
+        (
             "SELECT a.source_row, b.source_row, b.commune, b.sheet_no, b.parcel_no,"
             " ST_Area(ST_Intersection(a.geom, b.geom)) AS area"
             " FROM import_row a JOIN import_row b"
@@ -198,8 +211,9 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
         ),
         {"tol": tolerance_m2},
     ).all()
-    registered = conn.execute(
-        text(
+    registered = _execute(
+        conn,
+        (
             "SELECT s.source_row, p.id, p.survey_commune_code, p.sheet_no, p.parcel_no,"
             " ST_Area(ST_Intersection(s.geom, p.geom)) AS area"
             " FROM import_row s JOIN parcel p ON s.geom && p.geom"
@@ -234,7 +248,7 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
 
 def drop_rows(conn: Connection, rows: Iterable[int]) -> None:
     """Leave these source rows out of what is written."""
-    conn.execute(text("DELETE FROM import_row WHERE source_row = ANY(:rows)"), {"rows": list(rows)})
+    _execute(conn, "DELETE FROM import_row WHERE source_row = ANY(:rows)", {"rows": list(rows)})
 
 
 def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) -> dict[str, int]:
@@ -242,8 +256,9 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
 
     Statuses are never touched: a parcel whose certificate is signed keeps it.
     """
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "CREATE UNLOGGED TABLE import_match AS"
             " SELECT m.*, m.attributes_same AND m.land_use_same AND m.holder_same AS unchanged,"
             # new parcels get their ids here, so that no pass over the rows has to fetch them
@@ -265,46 +280,51 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
         ),
         {"has_holder": has_holder},
     )
-    row = conn.execute(
-        text(
+    row = _execute(
+        conn,
+        (
             "SELECT count(*) FILTER (WHERE unchanged),"
             " count(*) FILTER (WHERE old_id IS NOT NULL AND NOT unchanged),"
             " count(*) FILTER (WHERE old_id IS NULL) FROM import_match"
-        )
+        ),
     ).one()
     counts = {"unchanged": int(row[0]), "updated": int(row[1]), "inserted": int(row[2])}
     # new parcels, at version 1
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "INSERT INTO parcel (id, survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
             " area_m2, legal_area_m2, address, extra, version)"
             " SELECT parcel_id, commune, ward_code, sheet_no, parcel_no, geom,"
             " round(ST_Area(geom)::numeric, 2), legal_area, address, extra, 1"
             " FROM import_match WHERE old_id IS NULL"
-        )
+        ),
     )
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "CREATE UNLOGGED TABLE import_changed AS"
             " SELECT m.*, (m.old_id IS NULL) AS is_new, v.version AS old_version,"
             " v.snapshot AS old_snapshot FROM import_match m"
             " LEFT JOIN parcel_version v ON v.parcel_id = m.parcel_id AND v.valid_to IS NULL"
             " WHERE NOT m.unchanged"
-        )
+        ),
     )
     # changed parcels: new geometry and attributes; status and certificate stay
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "UPDATE parcel p SET geom = c.geom, ward_code = c.ward_code,"
             " area_m2 = round(ST_Area(c.geom)::numeric, 2), legal_area_m2 = c.legal_area,"
             " address = c.address, extra = c.extra"
             " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
-        )
+        ),
     )
     # land uses and holders are replaced only when the file says otherwise: what the file
     # cannot carry (origin codes, ID numbers, holder kinds) survives a change of address
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "DELETE FROM parcel_land_use u USING import_changed c WHERE u.parcel_id = c.parcel_id"
             " AND NOT c.land_use_same;"
             " INSERT INTO parcel_land_use (parcel_id, land_use_code, area_m2)"
@@ -314,28 +334,31 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
             " UPDATE parcel_land_use u"
             " SET area_m2 = coalesce(c.legal_area, round(ST_Area(c.geom)::numeric, 2))"
             " FROM import_changed c WHERE u.parcel_id = c.parcel_id AND c.land_use_same"
-        )
+        ),
     )
     if has_holder:
-        conn.execute(
-            text(
+        _execute(
+            conn,
+            (
                 "DELETE FROM holder h USING import_changed c WHERE h.parcel_id = c.parcel_id"
                 " AND NOT c.holder_same;"
                 " INSERT INTO holder (parcel_id, position, name, kind)"
                 " SELECT parcel_id, 1, holder, 'individual' FROM import_changed"
                 " WHERE holder IS NOT NULL AND NOT holder_same"
-            )
+            ),
         )
     # versions: close the current one, add the next with what changed
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             "UPDATE parcel_version v SET valid_to = clock_timestamp() FROM import_changed c"
             " WHERE v.parcel_id = c.parcel_id AND v.valid_to IS NULL"
         ),
         {"actor": actor, "import_id": import_id},
     )
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             " INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
             "  changes, snapshot, import_id)"
             " SELECT c.parcel_id, coalesce(c.old_version, 0) + 1, clock_timestamp(), :actor,"
@@ -349,8 +372,9 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
         ),
         {"actor": actor, "import_id": import_id},
     )
-    conn.execute(
-        text(
+    _execute(
+        conn,
+        (
             " UPDATE parcel p SET version = c.old_version + 1, updated_at = clock_timestamp()"
             " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
         ),

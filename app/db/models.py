@@ -15,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -383,7 +384,7 @@ class ParcelLineage(Base):
     __table_args__ = (CheckConstraint("kind IN ('split', 'merge')", name="kind_known"),)
 
 
-ROLES = ("admin", "registry_officer", "surveyor", "ward_officer", "gis_viewer")
+ROLES = ("admin", "registry_officer", "surveyor", "ward_officer", "gis_viewer", "inspector")
 
 
 class ApiKey(Base):
@@ -459,3 +460,54 @@ class ImportIssue(Base):
             "kind IN ('rejected', 'repaired', 'warning', 'overlap')", name="kind_known"
         ),
     )
+
+
+class AuditEvent(Base):
+    """One write through the service: who, when, which request, what, before and after.
+
+    Append-only: the database refuses UPDATE, DELETE and TRUNCATE (revision 0007).
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        _tz(), nullable=False, server_default=text("clock_timestamp()")
+    )
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str | None] = mapped_column(String(32))
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), nullable=False)
+    target_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_id: Mapped[str | None] = mapped_column(Text)
+    ward_code: Mapped[str | None] = mapped_column(String(5))
+    parcel_id: Mapped[int | None] = mapped_column(BigInteger)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_actor_at", "actor", "at"),
+        Index("ix_audit_event_parcel_id_at", "parcel_id", "at"),
+        Index("ix_audit_event_ward_code_at", "ward_code", "at"),
+    )
+
+
+class IdempotentRequest(Base):
+    """The answer to a write sent with an Idempotency-Key, kept for the client's retries."""
+
+    __tablename__ = "idempotent_request"
+
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    media_type: Mapped[str] = mapped_column(Text, nullable=False)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(_tz(), nullable=False, server_default=func.now())
+
+    __table_args__ = (Index("ix_idempotent_request_created_at", "created_at"),)

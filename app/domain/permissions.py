@@ -14,6 +14,7 @@ class Role(StrEnum):
     SURVEYOR = "surveyor"
     WARD_OFFICER = "ward_officer"
     GIS_VIEWER = "gis_viewer"
+    INSPECTOR = "inspector"
 
 
 class Action(StrEnum):
@@ -31,21 +32,25 @@ class Action(StrEnum):
     WARD_IMPORT = "ward.import"
     IMPORT = "parcel.import"  # upload surveyors' files
     APIKEY_MANAGE = "apikey.manage"
+    AUDIT_READ = "audit.read"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PARCEL_WRITE: frozenset({Role.REGISTRY_OFFICER, Role.SURVEYOR}),
     Action.PARCEL_RETIRE: frozenset({Role.REGISTRY_OFFICER}),
-    Action.READ_PERSONAL: frozenset({Role.REGISTRY_OFFICER, Role.WARD_OFFICER, Role.GIS_VIEWER}),
+    Action.READ_PERSONAL: frozenset(
+        {Role.REGISTRY_OFFICER, Role.WARD_OFFICER, Role.GIS_VIEWER, Role.INSPECTOR}
+    ),
     Action.TRANSITION: frozenset({Role.REGISTRY_OFFICER}),
     Action.CONFIRM_ORIGIN: frozenset({Role.WARD_OFFICER}),
     Action.DISPUTE_WRITE: frozenset({Role.WARD_OFFICER}),
     Action.BACKLOG_WRITE: frozenset({Role.REGISTRY_OFFICER, Role.WARD_OFFICER}),
     Action.COMPLAINT_HANDLE: frozenset({Role.REGISTRY_OFFICER, Role.WARD_OFFICER}),
-    Action.REPORT_READ: frozenset({Role.REGISTRY_OFFICER}),
+    Action.REPORT_READ: frozenset({Role.REGISTRY_OFFICER, Role.INSPECTOR}),
     Action.WARD_IMPORT: frozenset(),
     Action.IMPORT: frozenset({Role.SURVEYOR}),
     Action.APIKEY_MANAGE: frozenset(),
+    Action.AUDIT_READ: frozenset({Role.INSPECTOR}),
 }
 
 # A ward officer acts only within their own ward.
@@ -76,6 +81,11 @@ class Actor:
 
 
 ANONYMOUS = Actor(name="anonymous", role=None)
+
+
+def command_line(user: str) -> Actor:
+    """Return the actor of the `parcel-registry` command: the OS user, with admin rights."""
+    return Actor(name=f"command line: {user}", role=Role.ADMIN)
 
 
 def may(actor: Actor, action: Action, ward_code: str | None = None) -> bool:

@@ -17,10 +17,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from app.db.models import ImportJob
+from app.domain.permissions import Actor
 from app.errors import Conflict, NotFound, RegistryError
 from app.ingest import pipeline
 from app.ingest.checks import Issue
 from app.ingest.pipeline import ImportOptions
+from app.services import audit
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def submit(
     sha256: str,
     size: int,
     file_name: str,
-    uploader: str,
+    uploader: Actor,
     options: ImportOptions,
 ) -> ImportJob:
     """Record a queued import of a spooled file; return it."""
@@ -78,12 +80,20 @@ def submit(
         sha256=sha256,
         size_bytes=size,
         spool_path=str(path),
-        uploader=uploader,
+        uploader=uploader.label,
         options=asdict(options),
     )
     session.add(job)
     session.flush()
     session.refresh(job)
+    audit.record(
+        session,
+        actor=uploader,
+        action="import.submit",
+        target_type="import",
+        target_id=job.id,
+        after={"file_name": file_name, "sha256": sha256, "size_bytes": size, **job.options},
+    )
     return job
 
 
@@ -95,7 +105,7 @@ def get(*, session: Session, import_id: int) -> ImportJob:
     return job
 
 
-def retry(*, session: Session, import_id: int) -> ImportJob:
+def retry(*, session: Session, actor: Actor, import_id: int) -> ImportJob:
     """Queue a failed import again; return it."""
     job = get(session=session, import_id=import_id)
     if job.status != "failed":
@@ -105,6 +115,15 @@ def retry(*, session: Session, import_id: int) -> ImportJob:
     job.status = "queued"
     job.error = None
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="import.retry",
+        target_type="import",
+        target_id=job.id,
+        before={"status": "failed"},
+        after={"status": "queued"},
+    )
     return job
 
 

@@ -17,6 +17,7 @@ from app.db import import_sql
 from app.ingest import archive, checks, reader
 from app.ingest.checks import Issue
 from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
+from app.services import audit
 from app.spatial import crs_detect
 from app.spatial.sanity import coordinate_problem
 
@@ -360,7 +361,15 @@ def run(
             if failed or options.dry_run:
                 transaction.rollback()
             else:
-                import_sql.drop_work(conn, import_id)
+                import_sql.drop_work(conn)
+                audit.record(
+                    conn,
+                    actor=actor,
+                    action="import.write",
+                    target_type="import",
+                    target_id=import_id,
+                    after={k: report[k] for k in ("inserted", "updated", "unchanged", "rejected")},
+                )
                 transaction.commit()
         except BaseException:
             transaction.rollback()

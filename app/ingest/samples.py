@@ -17,12 +17,13 @@ from shapely import to_wkb
 
 from app.config import STORAGE_SRID
 from app.db import queries
+from app.domain.permissions import Actor, Role
 from app.ingest import jobs
 from app.ingest.pipeline import ImportOptions
 
 logger = logging.getLogger(__name__)
 
-LOADER = "gis_samples (loader)"
+LOADER = Actor(name="gis_samples loader", role=Role.SURVEYOR)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ The cluster lives in a state directory (``.pgdata/`` in the clone by default)::
 
     .pgdata/data/          the cluster (initdb)
     .pgdata/password       the password of the cluster's superuser, 0600
+    .pgdata/service_password  the password of the role the service runs as, 0600
     .pgdata/postgres.log   the server log
 
 PostgreSQL refuses to run as root, so under root the server runs as the unprivileged
@@ -36,6 +37,16 @@ from app.localdb.packages import PgInstall, ensure_postgis
 logger = logging.getLogger(__name__)
 
 SUPERUSER = "registry"
+# The service logs in as SERVICE_USER, a member of the group role the migrations grant to
+# (revision 0007): it owns nothing, cannot rewrite the audit log, and has these limits.
+SERVICE_USER = "registry_app"
+SERVICE_GROUP = "parcel_registry_service"
+SERVICE_LIMITS = {
+    "statement_timeout": "30s",
+    "lock_timeout": "5s",
+    "temp_file_limit": "4GB",
+    "idle_in_transaction_session_timeout": "5min",
+}
 RUNTIME_OS_USER = "postgres"
 FALLBACK_ROOT = Path("/var/tmp/parcel-registry")
 
@@ -68,11 +79,27 @@ class Cluster:
         """Return the server log."""
         return self.home / "postgres.log"
 
+    @property
+    def service_password_file(self) -> Path:
+        """Return the file holding the service role's password."""
+        return self.home / "service_password"
+
     def url(self, database: str | None = None) -> str:
-        """Return a postgresql:// URL for a database of this cluster (default: the registry's)."""
+        """Return the superuser's URL for a database of this cluster (default: the registry's).
+
+        Migrations and administration use it; the service uses `service_url`.
+        """
         password = self.password_file.read_text().strip()
         return (
             f"postgresql://{SUPERUSER}:{quote(password, safe='')}@{self.host}:{self.port}"
+            f"/{database or self.database}"
+        )
+
+    def service_url(self, database: str | None = None) -> str:
+        """Return the URL the service connects with: its own role, not the tables' owner."""
+        password = self.service_password_file.read_text().strip()
+        return (
+            f"postgresql://{SERVICE_USER}:{quote(password, safe='')}@{self.host}:{self.port}"
             f"/{database or self.database}"
         )
 
@@ -320,6 +347,36 @@ def _ensure_database(cluster: Cluster) -> None:
         conn.close()
 
 
+def _ensure_service_role(cluster: Cluster) -> None:
+    """Create the service's login role (and its group, if no migration made it yet)."""
+    if not cluster.service_password_file.exists():
+        cluster.service_password_file.write_text(secrets.token_urlsafe(24) + "\n")
+        cluster.service_password_file.chmod(0o600)
+    password = cluster.service_password_file.read_text().strip()
+    conn = psycopg2.connect(cluster.url("postgres"), connect_timeout=10)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for role, login in ((SERVICE_GROUP, False), (SERVICE_USER, True)):
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+                if cur.fetchone() is None:
+                    cur.execute(
+                        sql.SQL("CREATE ROLE {} " + ("LOGIN" if login else "NOLOGIN")).format(
+                            sql.Identifier(role)
+                        )
+                    )
+            user = sql.Identifier(SERVICE_USER)
+            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(user), (password,))
+            cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(SERVICE_GROUP), user))
+            for name, value in SERVICE_LIMITS.items():
+                cur.execute(
+                    sql.SQL("ALTER ROLE {} SET {} = %s").format(user, sql.Identifier(name)),
+                    (value,),
+                )
+    finally:
+        conn.close()
+
+
 def up(cluster: Cluster) -> str:
     """Install, initialise and start the cluster as needed; return the registry's URL.
 
@@ -349,6 +406,7 @@ def up(cluster: Cluster) -> str:
             f"not {cluster.port}; stop it first (parcel-registry db down)"
         )
     _ensure_database(cluster)
+    _ensure_service_role(cluster)
     return cluster.url()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import ApiKey, Ward
 from app.domain.permissions import Actor, Role
 from app.errors import InvalidInput, NotFound, Unauthenticated
+from app.services import audit
 
 PREFIX = "pr_"
 
@@ -22,7 +23,7 @@ def _hash(key: str) -> str:
 
 
 def create(
-    *, session: Session, name: str, role: Role, ward_code: str | None = None
+    *, session: Session, actor: Actor, name: str, role: Role, ward_code: str | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key; return its record and the key itself (shown this once only)."""
     if role is Role.WARD_OFFICER and ward_code is None:
@@ -35,6 +36,15 @@ def create(
     record = ApiKey(name=name, role=role.value, ward_code=ward_code, key_hash=_hash(key))
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="apikey.create",
+        target_type="api_key",
+        target_id=record.id,
+        ward_code=ward_code,
+        after={"name": name, "role": role.value, "ward_code": ward_code},
+    )
     return record, key
 
 
@@ -48,13 +58,23 @@ def authenticate(*, session: Session, key: str) -> Actor:
     )
 
 
-def revoke(*, session: Session, key_id: int) -> ApiKey:
+def revoke(*, session: Session, actor: Actor, key_id: int) -> ApiKey:
     """Revoke a key (it stays on record); return it."""
     record = session.get(ApiKey, key_id)
     if record is None:
         raise NotFound(f"There is no API key {key_id}.")
     if record.revoked_at is None:
         record.revoked_at = datetime.now().astimezone()
+        audit.record(
+            session,
+            actor=actor,
+            action="apikey.revoke",
+            target_type="api_key",
+            target_id=record.id,
+            ward_code=record.ward_code,
+            before={"revoked_at": None},
+            after={"revoked_at": record.revoked_at.isoformat()},
+        )
     return record
 
 

@@ -9,6 +9,7 @@ from app.db.models import Complaint, Ward
 from app.domain.permissions import Action, Actor, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintUpdate
+from app.services import audit
 from app.services.parcels import authorize, check_version, load
 
 # received -> in_progress -> resolved; a complaint answered at once may go straight to resolved
@@ -19,7 +20,7 @@ NEXT_STATUS = {
 }
 
 
-def submit(*, session: Session, data: ComplaintIn) -> Complaint:
+def submit(*, session: Session, actor: Actor, data: ComplaintIn) -> Complaint:
     """Record a complaint from anyone; its ward comes from the parcel when one is named."""
     ward_code = data.ward_code
     if data.parcel_id is not None:
@@ -43,6 +44,16 @@ def submit(*, session: Session, data: ComplaintIn) -> Complaint:
     session.add(complaint)
     session.flush()
     session.refresh(complaint)
+    audit.record(
+        session,
+        actor=actor,
+        action="complaint.submit",
+        target_type="complaint",
+        target_id=complaint.id,
+        ward_code=ward_code,
+        parcel_id=data.parcel_id,
+        after=data.model_dump(mode="json"),
+    )
     return complaint
 
 
@@ -96,6 +107,7 @@ def handle(
         raise InvalidInput(f"A {complaint.status} complaint cannot go back to {data.status}.")
     if data.status == "resolved" and not (data.response or complaint.response):
         raise InvalidInput("A resolved complaint needs the staff response.")
+    before = {"status": complaint.status, "response": complaint.response}
     complaint.status = data.status
     if data.response is not None:
         complaint.response = data.response
@@ -103,4 +115,15 @@ def handle(
     complaint.version += 1
     complaint.updated_at = func.clock_timestamp()
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="complaint.handle",
+        target_type="complaint",
+        target_id=complaint.id,
+        ward_code=complaint.ward_code,
+        parcel_id=complaint.parcel_id,
+        before=before,
+        after={"status": complaint.status, "response": complaint.response},
+    )
     return complaint

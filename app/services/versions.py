@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Parcel, ParcelVersion
 from app.domain.permissions import Actor
 from app.errors import NotFound
+from app.services import audit
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +52,18 @@ def record(*, session: Session, parcel: Parcel, actor: Actor, action: str) -> Pa
     session.add(version)
     parcel.version = version.version
     parcel.updated_at = now
+    before, after = audit.changed_values(version.changes) if current else (None, snapshot)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type="parcel",
+        target_id=parcel.id,
+        ward_code=parcel.ward_code,
+        parcel_id=parcel.id,
+        before=before,
+        after=after,
+    )
     session.flush()
     return version
 

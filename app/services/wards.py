@@ -19,7 +19,9 @@ from shapely import to_wkb
 
 from app.config import STORAGE_SRID
 from app.db import queries
+from app.domain.permissions import Actor
 from app.errors import InvalidInput
+from app.services import audit
 
 WARDS_GEOJSON_SQL = text(
     """
@@ -99,7 +101,7 @@ def _boundary_problem(geometry: Any) -> str | None:
     return None
 
 
-def import_file(*, session: Session, path: Path) -> int:
+def import_file(*, session: Session, actor: Actor, path: Path) -> int:
     """Insert or update the wards of a GeoJSON, GeoPackage or zipped shapefile; return count."""
     try:
         frame = pyogrio.read_dataframe(path)
@@ -147,6 +149,15 @@ def import_file(*, session: Session, path: Path) -> int:
         except DBAPIError as exc:
             # e.g. a boundary that becomes invalid once transformed
             raise InvalidInput(f"Ward {code} cannot be stored: {_database_says(exc)}.") from None
+        audit.record(
+            session,
+            actor=actor,
+            action="ward.import",
+            target_type="ward",
+            target_id=code,
+            ward_code=code,
+            after={"name": name, "kind": kind, "file": path.name},
+        )
         count += 1
     return count
 
@@ -154,7 +165,7 @@ def import_file(*, session: Session, path: Path) -> int:
 CROSSWALK_COLUMNS = ("old_code", "old_name", "ward_code")
 
 
-def import_crosswalk(*, session: Session, csv_text: str) -> int:
+def import_crosswalk(*, session: Session, actor: Actor, csv_text: str) -> int:
     """Load old_code,old_name,ward_code[,effective_on] rows; return how many."""
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     header = reader.fieldnames or []
@@ -168,7 +179,15 @@ def import_crosswalk(*, session: Session, csv_text: str) -> int:
         return 0  # a header and no rows
     try:
         with session.begin_nested():
-            return queries.insert_crosswalk(session.connection(), csv_text)
+            count = queries.insert_crosswalk(session.connection(), csv_text)
+            audit.record(
+                session,
+                actor=actor,
+                action="crosswalk.import",
+                target_type="commune_crosswalk",
+                after={"rows": count},
+            )
+            return count
     except DBAPIError as exc:
         raise InvalidInput(f"The crosswalk CSV is not usable: {_database_says(exc)}.") from None
     except (KeyError, ValueError, StatementError) as exc:

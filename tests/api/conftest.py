@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.permissions import Role
 from app.services import apikeys
+from tests.support import SETUP
 
 WARD = "07795"  # Nếnh
 OTHER_WARD = "07798"  # Vân Hà
@@ -27,6 +28,7 @@ class Keys:
     surveyor: dict[str, str]
     ward: dict[str, str]
     other_ward: dict[str, str]
+    inspector: dict[str, str]
     viewer: dict[str, str]
 
 
@@ -34,7 +36,7 @@ class Keys:
 def keys(session: Session) -> Keys:
     def make(role: Role, ward: str | None = None) -> dict[str, str]:
         _, key = apikeys.create(
-            session=session, name=f"test {role.value}", role=role, ward_code=ward
+            session=session, actor=SETUP, name=f"test {role.value}", role=role, ward_code=ward
         )
         return {"Authorization": f"Bearer {key}"}
 
@@ -45,6 +47,7 @@ def keys(session: Session) -> Keys:
         ward=make(Role.WARD_OFFICER, WARD),
         other_ward=make(Role.WARD_OFFICER, OTHER_WARD),
         viewer=make(Role.GIS_VIEWER),
+        inspector=make(Role.INSPECTOR),
     )
 
 

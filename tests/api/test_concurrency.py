@@ -18,7 +18,7 @@ from app.ingest import samples
 from app.main import create_app
 from app.services import apikeys
 from tests.api.conftest import WARD
-from tests.support import fresh_database, live_server
+from tests.support import SETUP, fresh_database, live_server
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,9 @@ def committed(server_url: str) -> Iterator[tuple[str, dict[str, str], str]]:
         engine = create_engine(to_sqlalchemy_url(url))
         samples.load_if_empty(engine=engine, directory=PROJECT_ROOT / "gis_samples")
         with Session(engine) as session, session.begin():
-            _, key = apikeys.create(session=session, name="officer", role=Role.REGISTRY_OFFICER)
+            _, key = apikeys.create(
+                session=session, actor=SETUP, name="officer", role=Role.REGISTRY_OFFICER
+            )
         engine.dispose()
         settings = Settings(DATABASE_URL=url)  # type: ignore[call-arg]
         with live_server(create_app(settings)) as base:

@@ -12,6 +12,7 @@ from shapely import to_wkb
 
 from app.config import PROJECT_ROOT, to_sqlalchemy_url
 from app.db import migrate, queries
+from app.domain.permissions import Actor, Role
 from app.ingest import jobs, samples
 from app.ingest.pipeline import ImportOptions
 from tests.support import fresh_database
@@ -82,7 +83,7 @@ def run_import(register: Engine, tmp_path: Path) -> ImportRun:
                 sha256=sha,
                 size=size,
                 file_name=source.name,
-                uploader="test surveyor (surveyor)",
+                uploader=Actor(name="test surveyor", role=Role.SURVEYOR),
                 options=ImportOptions(**options),  # type: ignore[arg-type]
             )
             import_id = job.id

@@ -28,7 +28,7 @@ from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from app.services import apikeys
 from tests.ingest.conftest import prepare_register
-from tests.support import free_port
+from tests.support import SETUP, free_port
 
 CLI = str(Path(sys.executable).parent / "parcel-registry")
 PARCELS = 40_000
@@ -136,7 +136,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
     prepare_register(url)
     engine = create_engine(to_sqlalchemy_url(url))
     with Session(engine) as session, session.begin():
-        _, key = apikeys.create(session=session, name="surveyor", role=Role.SURVEYOR)
+        _, key = apikeys.create(session=session, actor=SETUP, name="surveyor", role=Role.SURVEYOR)
     engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}

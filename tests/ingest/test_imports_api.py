@@ -19,7 +19,7 @@ from app.domain.permissions import Role
 from app.main import create_app
 from app.services import apikeys
 from tests.ingest.conftest import SAMPLES
-from tests.support import live_server
+from tests.support import SETUP, live_server
 
 
 @pytest.fixture
@@ -29,7 +29,9 @@ def api(
     headers = {}
     with Session(register) as session, session.begin():
         for role in (Role.SURVEYOR, Role.GIS_VIEWER):
-            _, key = apikeys.create(session=session, name=f"api {role.value}", role=role)
+            _, key = apikeys.create(
+                session=session, actor=SETUP, name=f"api {role.value}", role=role
+            )
             headers[role.value] = {"Authorization": f"Bearer {key}"}
     settings = Settings(DATABASE_URL=register_url, upload_dir=tmp_path / "uploads")  # type: ignore[call-arg]
     with (
@@ -134,3 +136,33 @@ def test_bad_options_are_422(api: tuple[httpx.Client, dict[str, dict[str, str]]]
         response = client.post("/imports", files=files, data=data, headers=headers["surveyor"])
         assert response.status_code == 422, (data, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_upload_retried_with_its_idempotency_key_is_queued_once(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine, tmp_path: Path
+) -> None:
+    client, headers = api
+    key = {**headers["surveyor"], "Idempotency-Key": "upload-7c1e"}
+
+    def send(name: str) -> httpx.Response:
+        with (SAMPLES / name).open("rb") as f:
+            return client.post(
+                "/imports",
+                files={"file": (name, f, "application/zip")},
+                data={"dry_run": "true"},
+                headers=key,
+            )
+
+    first, again = send("parcels.zip"), send("parcels.zip")
+    assert first.status_code == again.status_code == 202, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    other = send("parcels_tcvn3.zip")
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+    with register.connect() as conn:
+        jobs_made = conn.execute(text("SELECT count(*) FROM import_job")).scalar_one()
+    assert jobs_made == 1
+    # the second and third copies were not kept
+    assert len(list((tmp_path / "uploads").iterdir())) == 1
+    _wait(client, first.json()["id"], headers["surveyor"])
