@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, PostgresDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.limits import MAX_IMPORT_FEATURES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The deployment's storage CRS: VN-2000 / TM-3 107-00, the zone of (old) Bắc Giang province.
@@ -42,11 +44,30 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(5, gt=0)
     db_connect_timeout_s: int = Field(5, gt=0)
+    db_statement_timeout_ms: int | None = Field(
+        None,
+        gt=0,
+        description="Per-statement time limit of the service's connections; unset, the "
+        "database role's own (30 s on the local cluster).",
+    )
+    db_lock_timeout_ms: int | None = Field(
+        None, gt=0, description="Lock wait limit of the service's connections; unset, the role's."
+    )
+    anonymous_writes_limit: int = Field(
+        20, gt=0, description="Complaints one address may send without a key per window."
+    )
+    anonymous_writes_window_s: float = Field(3600.0, gt=0, description="That window, seconds.")
     load_samples: bool = Field(True, description="Load gis_samples/ into an empty register.")
     upload_dir: Path = Field(
         PROJECT_ROOT / ".uploads", description="Where uploaded files are kept for their import."
     )
     max_upload_mb: int = Field(1024, gt=0, description="Largest upload accepted, in MiB.")
+    max_import_features: int = Field(
+        MAX_IMPORT_FEATURES,
+        gt=0,
+        le=MAX_IMPORT_FEATURES,
+        description="Most features one uploaded file may hold.",
+    )
     import_worker: bool = Field(True, description="Run queued imports in this process.")
     import_stale_after_s: float = Field(
         30.0, gt=0, description="A running import silent this long is taken as interrupted."

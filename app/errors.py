@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,17 @@ class RegistryError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+
+class FileRefused(RegistryError):
+    """An uploaded file cannot be imported at all; status and slug say why."""
+
+    title = "File refused"
+
+    def __init__(self, detail: str, *, status: int = 422, slug: str = "import-refused") -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
 
 
 class DatabaseUnavailable(RegistryError):
@@ -62,6 +73,8 @@ def problem(
     }
     body.update(extra)
     headers = {"Retry-After": "5"} if status == 503 else {}
+    if "retry_after_s" in extra:
+        headers["Retry-After"] = str(extra["retry_after_s"])
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="parcel-registry"'
     return ProblemResponse(body, status_code=status, headers=headers)
@@ -81,8 +94,10 @@ async def _registry_error(request: Request, exc: Exception) -> ProblemResponse:
 
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed"}
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+        exc.status_code, "http-error"
+    )
     detail = str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}; the API is listed at /docs."
@@ -154,10 +169,51 @@ async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     return problem(request, status=409, slug=slug, title=title, detail=detail)
 
 
+# SQLSTATEs the service's own limits raise
+QUERY_CANCELED = "57014"  # statement_timeout
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout
+CANNOT_CONNECT = ("08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03")
+
+
+async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, DBAPIError)
+    code = getattr(exc.orig, "pgcode", None)
+    if code == QUERY_CANCELED:
+        logger.warning("statement timeout on %s %s", request.method, request.url.path)
+        return problem(
+            request,
+            status=422,
+            slug="statement-timeout",
+            title="Request too expensive",
+            detail="The database stopped this request at the statement time limit; ask for "
+            "less (a smaller area, fewer features, a page at a time).",
+        )
+    if code == LOCK_NOT_AVAILABLE:
+        return problem(
+            request,
+            status=409,
+            slug="busy",
+            title="Record busy",
+            detail="Another change to the same record is in progress; try again shortly.",
+            retry_after_s=2,
+        )
+    if exc.connection_invalidated or code in CANNOT_CONNECT or code is None:
+        logger.error("database unreachable on %s: %s", request.url.path, exc.orig)
+        return problem(
+            request,
+            status=503,
+            slug="database-unavailable",
+            title="Database unavailable",
+            detail="The registry cannot reach its database right now; try again shortly.",
+        )
+    return await _unexpected_error(request, exc)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Render every error of the app as problem+json."""
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

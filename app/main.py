@@ -20,11 +20,14 @@ from app.api import (
     reports,
     wards,
 )
+from app.api.body_limit import BodyLimitMiddleware
+from app.api.rate_limit import SlidingWindow
 from app.api.request_id import RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.ingest import jobs
+from app.limits import MAX_JSON_BODY_BYTES
 
 DESCRIPTION = """
 Land-parcel registry for the Directive 30 certification drive (Việt Yên): parcels with their
@@ -63,7 +66,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.anonymous_writes = SlidingWindow(
+        settings.anonymous_writes_limit, settings.anonymous_writes_window_s
+    )
     install_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        upload_limit=settings.max_upload_mb * 1024 * 1024,
+        json_limit=MAX_JSON_BODY_BYTES,
+    )
     app.add_middleware(RequestIdMiddleware)
     for router in (
         health.router,

@@ -77,6 +77,14 @@ def test_serve_sets_up_local_postgis_and_keeps_data_across_restarts(tmp_path: Pa
             ).stdout.strip()
             assert _scalar(db_url, "SELECT count(*) FROM parcel") == 3000
             _scalar(db_url, "UPDATE parcel SET address = 'sửa tay' WHERE id = 1 RETURNING id")
+            # the service connects as its own role, not as the tables' owner
+            assert db_url.startswith(f"postgresql://{localdb.SERVICE_USER}:")
+            users = _scalar(
+                db_url,
+                "SELECT array_agg(DISTINCT usename) FROM pg_stat_activity"
+                " WHERE application_name = 'parcel-registry'",
+            )
+            assert users == [localdb.SERVICE_USER]
 
         stopped = subprocess.run([CLI, "db", "down"], env=env, capture_output=True, text=True)
         assert stopped.returncode == 0 and "stopped" in stopped.stdout

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.auth import ActorDep, IfMatch
 from app.api.deps import SessionDep
+from app.api.rate_limit import SlidingWindow
 from app.api.responses import etag, problems
 from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
 from app.services import complaints
@@ -17,11 +18,17 @@ router = APIRouter(prefix="/complaints", tags=["complaints"])
 ComplaintId = Annotated[int, Path(gt=0)]
 
 
-@router.post("", status_code=201, responses=problems(404, 422))
+@router.post("", status_code=201, responses=problems(404, 422, 429))
 def submit_complaint(
-    data: ComplaintIn, session: SessionDep, actor: ActorDep, response: Response
+    data: ComplaintIn, session: SessionDep, actor: ActorDep, request: Request, response: Response
 ) -> ComplaintReceipt:
-    """Submit a complaint about a parcel or a dossier; no key needed. Quote the id returned."""
+    """Submit a complaint about a parcel or a dossier; no key needed. Quote the id returned.
+
+    Without a key, one address may send a limited number per hour (429 past it).
+    """
+    if actor.role is None:
+        window: SlidingWindow = request.app.state.anonymous_writes
+        window.hit(request.client.host if request.client else "unknown")
     complaint = complaints.submit(session=session, actor=actor, data=data)
     response.headers["Location"] = f"/complaints/{complaint.id}"
     return ComplaintReceipt(id=complaint.id, status="received", received_at=complaint.received_at)

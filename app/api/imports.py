@@ -17,8 +17,8 @@ from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
 from app.db.models import ImportIssue, ImportJob
 from app.domain.permissions import Action, Actor
-from app.errors import InvalidInput, Unauthenticated
-from app.ingest import jobs
+from app.errors import FileRefused, InvalidInput, Unauthenticated
+from app.ingest import jobs, pipeline
 from app.ingest.pipeline import ImportOptions
 from app.services.parcels import authorize
 from app.spatial.crs import SUPPORTED
@@ -104,6 +104,11 @@ def upload(
         overlap_tolerance_m2=overlap_tolerance_m2,
     )
     path, sha256, size = jobs.spool(file.file, settings.upload_dir, limit)
+    try:
+        pipeline.preflight(path, settings.max_import_features)
+    except pipeline.ImportRefused as exc:
+        path.unlink(missing_ok=True)
+        raise FileRefused(str(exc), status=exc.status, slug=exc.slug) from None
     queued = False
 
     def act() -> Response:

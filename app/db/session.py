@@ -12,6 +12,14 @@ from app.config import Settings
 
 def make_engine(settings: Settings) -> Engine:
     """Return an engine for the configured database, failing fast when it is down."""
+    limits = [
+        f"-c {name}={value}"
+        for name, value in (
+            ("statement_timeout", settings.db_statement_timeout_ms),
+            ("lock_timeout", settings.db_lock_timeout_ms),
+        )
+        if value is not None
+    ]
     return create_engine(
         settings.sqlalchemy_url(),
         pool_size=settings.db_pool_size,
@@ -19,6 +27,7 @@ def make_engine(settings: Settings) -> Engine:
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
             "application_name": "parcel-registry",
+            **({"options": " ".join(limits)} if limits else {}),
         },
     )
 

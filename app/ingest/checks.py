@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from shapely.validation import explain_validity
 
+from app.limits import MAX_VERTICES
 from app.spatial.sanity import coordinate_problem, plausible_bounds
 
 WKB_TYPES = {
@@ -93,6 +94,10 @@ def check_geometries(
     unreadable = shapely.is_missing(geoms)
     empty = ~unreadable & shapely.is_empty(geoms)
     usable = ~unreadable & ~empty
+    vertices = np.zeros(len(geoms), dtype=np.int64)
+    vertices[usable] = shapely.get_num_coordinates(geoms[usable])
+    too_many = vertices > MAX_VERTICES
+    usable &= ~too_many
     if shapely.has_z(geoms[usable]).any():
         geoms[usable] = shapely.force_2d(geoms[usable])
     coords, owner = shapely.get_coordinates(geoms[usable], return_index=True)
@@ -106,6 +111,10 @@ def check_geometries(
         rejected[int(rows[i])] = "unreadable geometry (corrupt WKB)"
     for i in np.flatnonzero(empty):
         rejected[int(rows[i])] = "empty geometry"
+    for i in np.flatnonzero(too_many):
+        rejected[int(rows[i])] = (
+            f"{vertices[i]:,} vertices: a parcel may have at most {MAX_VERTICES:,}"
+        )
     for i in np.flatnonzero(not_finite):
         rejected[int(rows[i])] = "coordinates that are not numbers"
     repaired: dict[int, str] = {}

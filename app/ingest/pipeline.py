@@ -17,6 +17,7 @@ from app.db import import_sql
 from app.ingest import archive, checks, reader
 from app.ingest.checks import Issue
 from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
+from app.limits import MAX_IMPORT_FEATURES
 from app.services import audit
 from app.spatial import crs_detect
 from app.spatial.sanity import coordinate_problem
@@ -235,6 +236,35 @@ def _stage_chunk(
     return checked.repaired
 
 
+def opened(
+    source: Path, workdir: Path, max_features: int = MAX_IMPORT_FEATURES
+) -> tuple[archive.Dataset, int]:
+    """Open an upload safely in `workdir` and count its features; raise ImportRefused."""
+    try:
+        dataset = archive.open_upload(source, workdir)
+    except archive.UploadRefused as exc:
+        raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
+    try:
+        total = reader.count(dataset)
+    except reader.DatasetUnreadable as exc:
+        raise ImportRefused(str(exc), slug="unreadable") from None
+    if total > max_features:
+        raise ImportRefused(
+            f"The file holds {total:,} features; one import takes at most "
+            f"{max_features:,}. Split it by commune or map sheet.",
+            status=413,
+            slug="too-many-features",
+        )
+    return dataset, total
+
+
+def preflight(source: Path, max_features: int = MAX_IMPORT_FEATURES) -> int:
+    """Return how many features an upload holds, or raise ImportRefused: the checks that an
+    upload can answer at once (unsafe or unreadable archive, too many features)."""
+    with tempfile.TemporaryDirectory(prefix="parcel-preflight-") as workdir:
+        return opened(source, Path(workdir), max_features)[1]
+
+
 def run(
     *,
     engine: Engine,
@@ -253,15 +283,8 @@ def run(
     repaired = 0
     failed = False
     with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir, engine.connect() as conn:
-        try:
-            dataset = archive.open_upload(source, Path(workdir))
-        except archive.UploadRefused as exc:
-            raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
+        dataset, total = opened(source, Path(workdir))
         prj = reader.read_prj(dataset)
-        try:
-            total = reader.count(dataset)
-        except reader.DatasetUnreadable as exc:
-            raise ImportRefused(str(exc), slug="unreadable") from None
         tick(0, total)
         issues += [Issue(-1, None, "warning", w) for w in dataset.warnings]
         transaction = conn.begin()

@@ -10,6 +10,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from app.errors import InvalidGeometry
+from app.limits import MAX_VERTICES
 
 
 def parse_parcel_geometry(geojson: dict[str, Any]) -> shapely.MultiPolygon:
@@ -25,6 +26,11 @@ def parse_parcel_geometry(geojson: dict[str, Any]) -> shapely.MultiPolygon:
         raise InvalidGeometry(f"A parcel is a Polygon or MultiPolygon, not a {geom.geom_type}.")
     if geom.is_empty:
         raise InvalidGeometry("The geometry is empty.")
+    vertices = shapely.get_num_coordinates(geom)
+    if vertices > MAX_VERTICES:
+        raise InvalidGeometry(
+            f"The geometry has {vertices:,} vertices; a parcel may have at most {MAX_VERTICES:,}."
+        )
     coords = shapely.get_coordinates(geom)
     if not all(math.isfinite(v) for v in coords.ravel()):
         raise InvalidGeometry("The geometry has coordinates that are not finite numbers.")

@@ -24,6 +24,7 @@ from pyproj import Transformer
 from shapely import affinity
 
 from app.ingest.vntext import encode_cp1258, encode_tcvn3, encode_vni
+from app.limits import MAX_VERTICES
 from tests.ingest.conftest import SAMPLES, ImportRun
 
 # ESRI-style .prj files as Vietnamese tools write them: loose names, no datum shift.
@@ -675,6 +676,22 @@ def _shapes(centre: shapely.Point) -> dict[str, shapely.Polygon]:
         # lobes of 16 and 0.25 m2: the ring's signed area is 15.75, the repair's 16.25 (3%)
         "lopsided bowtie": at([(0, 0), (0, 8), (4, 4), (4.5, 3.5), (4.5, 4.5), (4, 4)]),
     }
+
+
+def test_a_million_vertex_ring_is_rejected_and_the_rest_imported(
+    run_import: ImportRun, register: Engine, sample: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    frame = parcels(sample, 3)
+    # the same parcel, its boundary densified to a million vertices
+    frame.loc[1, "geometry"] = shapely.segmentize(frame.geometry[1], 0.00005)
+    assert shapely.get_num_coordinates(frame.geometry[1]) > 1_000_000
+    source = shapefile_zip(tmp_path, "dense", frame)
+    status, report, issues = run_import(source, mode="accept_valid")
+    assert status == "succeeded" and report["inserted"] == 2
+    [rejected] = by_kind(issues, "rejected")
+    assert rejected["source_row"] == 2
+    assert rejected["reason"].endswith(f"vertices: a parcel may have at most {MAX_VERTICES:,}")
+    assert scalar(register, "SELECT count(*) FROM parcel WHERE parcel_no = 2") == 0
 
 
 def test_invalid_geometry_is_repaired_within_the_tolerance(

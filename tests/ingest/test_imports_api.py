@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,30 @@ def test_who_may_upload(api: tuple[httpx.Client, dict[str, dict[str, str]]]) -> 
     assert client.post("/imports", files=files, headers=headers["gis_viewer"]).status_code == 403
 
 
-def test_a_refused_file_fails_with_a_reason_and_rejects_csv(
-    api: tuple[httpx.Client, dict[str, dict[str, str]]],
+def test_a_file_refused_by_the_worker_fails_with_a_reason(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    # readable, so accepted at upload; without a .prj the worker cannot place it
+    no_prj = tmp_path / "no-prj.zip"
+    with zipfile.ZipFile(SAMPLES / "parcels.zip") as source, zipfile.ZipFile(no_prj, "w") as out:
+        for name in source.namelist():
+            if not name.endswith(".prj"):
+                out.writestr(name, source.read(name))
+    client, headers = api
+    with no_prj.open("rb") as f:
+        response = client.post(
+            "/imports",
+            files={"file": ("no-prj.zip", f, "application/zip")},
+            headers=headers["surveyor"],
+        )
+    assert response.status_code == 202, response.text
+    done = _wait(client, response.json()["id"], headers["surveyor"])
+    assert done["status"] == "failed" and done["report"] == {"refused": "crs-missing"}
+    assert "crs option" in done["error"]
+
+
+def test_a_file_that_is_no_dataset_is_refused_at_upload(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine
 ) -> None:
     client, headers = api
     response = client.post(
@@ -94,10 +117,11 @@ def test_a_refused_file_fails_with_a_reason_and_rejects_csv(
         files={"file": ("notes.txt", b"this is not a shapefile", "text/plain")},
         headers=headers["surveyor"],
     )
-    assert response.status_code == 202
-    done = _wait(client, response.json()["id"], headers["surveyor"])
-    assert done["status"] == "failed" and done["report"] == {"refused": "not-a-dataset"}
-    assert "zip" in done["error"].lower()
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "zip" in response.json()["detail"].lower()
+    with register.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM import_job")).scalar_one() == 0
 
 
 def test_all_or_nothing_reports_every_reject_and_writes_nothing(
