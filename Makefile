@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
 
-.PHONY: help run stop test lint typecheck pytest fmt samples bench clean
+.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ bench: $(SYNCED) ## import speed against ogr2ogr (installs gdal-bin when missing
 	@command -v ogr2ogr >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq gdal-bin >/dev/null; } \
 	  || { echo "install gdal-bin for ogr2ogr" >&2; exit 1; }
 	$(BIN)/python bench/import_bench.py --sizes 100000 1000000
+
+bench-load: $(SYNCED) ## 50 clients for 60 s, reads and writes (installs wrk when missing, as root)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "install wrk" >&2; exit 1; }
+	$(BIN)/python bench/load_bench.py --seconds 60 --readers 40 --writers 10
 
 clean: ## remove the virtualenv and tool caches (the local database stays; `make stop` first)
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

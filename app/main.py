@@ -16,6 +16,7 @@ from app.api import (
     disputes,
     health,
     imports,
+    openapi,
     parcels,
     reports,
     wards,
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings.anonymous_writes_limit, settings.anonymous_writes_window_s
     )
     install_handlers(app)
+    openapi.install(app)
     app.add_middleware(
         BodyLimitMiddleware,
         upload_limit=settings.max_upload_mb * 1024 * 1024,

@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from psycopg2 import sql
 
-from app.domain.permissions import Actor, command_line
+from app.domain.permissions import Actor, Role, command_line
 
 # who the audit log names for what tests set up directly through the services
 SETUP: Actor = command_line("test setup")
@@ -71,3 +71,39 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def committed_register(
+    server_url: str, service_url: Callable[[str], str] | None, roles: Iterable[Role]
+) -> Iterator[tuple[str, str, dict[str, dict[str, str]]]]:
+    """Yield (owner URL, service URL, Bearer headers per role) of a fresh, migrated database
+    with the samples loaded, whose writes commit (apps under test get their own engine).
+
+    `service_url` gives the service role's URL of a database name (None: use the owner's).
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from app.config import PROJECT_ROOT, to_sqlalchemy_url
+    from app.db import migrate
+    from app.ingest import samples
+    from app.services import apikeys
+
+    with fresh_database(server_url, "committed") as url:
+        migrate.upgrade(url)
+        engine = create_engine(to_sqlalchemy_url(url))
+        try:
+            samples.load_if_empty(engine=engine, directory=PROJECT_ROOT / "gis_samples")
+            headers = {}
+            with Session(engine) as session, session.begin():
+                for role in roles:
+                    ward = "07795" if role is Role.WARD_OFFICER else None
+                    _, key = apikeys.create(
+                        session=session, actor=SETUP, name=f"t {role}", role=role, ward_code=ward
+                    )
+                    headers[role.value] = {"Authorization": f"Bearer {key}"}
+        finally:
+            engine.dispose()
+        database = urlsplit(url).path.lstrip("/")
+        yield url, service_url(database) if service_url else url, headers

@@ -48,7 +48,7 @@ def _status(job: ImportJob) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=202, responses=problems(401, 403, 413, 422))
+@router.post("", status_code=202, responses=problems(401, 403, 413, 415, 422))
 def upload(
     request: Request,
     session: SessionDep,

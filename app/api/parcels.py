@@ -268,7 +268,10 @@ def retire_parcel(
 @router.post(
     "/{parcel_id}/split",
     status_code=201,
-    responses={201: {"description": "The ids of the new parcels."}, **problems(403, 409, 412, 422)},
+    responses={
+        201: {"description": "The ids of the new parcels."},
+        **problems(403, 404, 409, 412, 422, 428),
+    },
 )
 def split_parcel(
     parcel_id: ParcelId,
@@ -289,7 +292,7 @@ def split_parcel(
     status_code=201,
     responses={
         201: {"description": "The id of the merged parcel."},
-        **problems(403, 409, 412, 422),
+        **problems(403, 404, 409, 412, 422),
     },
 )
 def merge_parcels(data: MergeIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:

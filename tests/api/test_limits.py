@@ -9,23 +9,17 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import psycopg2
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from app.config import PROJECT_ROOT, Settings, to_sqlalchemy_url
-from app.db import migrate
+from app.config import PROJECT_ROOT, Settings
 from app.domain.permissions import Role
-from app.ingest import samples
 from app.limits import MAX_JSON_BODY_BYTES, MAX_VERTICES
 from app.localdb import cluster as localdb
 from app.main import create_app
-from app.services import apikeys
-from tests.support import SETUP, fresh_database, live_server
+from tests.support import committed_register, live_server
 
 PROBLEM = "application/problem+json"
 SAMPLES = PROJECT_ROOT / "gis_samples"
@@ -36,19 +30,11 @@ def register(
     server_url: str, local_cluster: localdb.Cluster | None
 ) -> Iterator[tuple[str, str, dict[str, dict[str, str]]]]:
     """Yield (owner URL, service URL, headers per role) of a committed register."""
-    with fresh_database(server_url, "limits") as url:
-        migrate.upgrade(url)
-        engine = create_engine(to_sqlalchemy_url(url))
-        samples.load_if_empty(engine=engine, directory=SAMPLES)
-        headers = {}
-        with Session(engine) as session, session.begin():
-            for role in (Role.REGISTRY_OFFICER, Role.SURVEYOR):
-                _, key = apikeys.create(session=session, actor=SETUP, name="t", role=role)
-                headers[role.value] = {"Authorization": f"Bearer {key}"}
-        engine.dispose()
-        database = urlsplit(url).path.lstrip("/")
-        service = local_cluster.service_url(database) if local_cluster else url
-        yield url, service, headers
+    service = local_cluster.service_url if local_cluster else None
+    with committed_register(
+        server_url, service, (Role.REGISTRY_OFFICER, Role.SURVEYOR)
+    ) as register:
+        yield register
 
 
 Serve = Callable[..., Any]

@@ -1,0 +1,60 @@
+"""The OpenAPI document: every error answer described as what it is, problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.schemas.common import Problem
+
+PROBLEM = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# answers any operation can give, whatever its own logic
+ANY_OPERATION = {
+    "401": "The API key is malformed, unknown or revoked.",
+    "422": "The request does not match the API (parameters, headers, body).",
+    "503": "The database cannot be reached right now.",
+}
+WITH_BODY = {
+    "400": "The body cannot be parsed.",
+    "413": "The body is larger than the limit.",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Make the app's /openapi.json describe errors as problem+json, common ones included."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            schemas["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+        for item in document.get("paths", {}).values():
+            for method, operation in item.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                responses = operation.setdefault("responses", {})
+                common = dict(ANY_OPERATION)
+                if "requestBody" in operation:
+                    common.update(WITH_BODY)
+                for status, description in common.items():
+                    responses.setdefault(status, {"description": description})
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,300 @@
+"""Load test: 50 concurrent clients for 60 s on the loopback, reads and writes mixed.
+
+    .venv/bin/python bench/load_bench.py [--seconds 60] [--readers 40] [--writers 10]
+
+On a throwaway PostGIS with the sample register, it starts the service as `make run` does
+(`parcel-registry serve`, connecting as the service's own role), then at the same time:
+  - wrk (C, `apt-get install wrk`) with `--readers` connections cycles through the reads
+    (a parcel, its history, its disputes, a ward, the wards, the code lists), anonymously
+    and as a GIS viewer;
+  - `--writers` registry officers (Python, one parcel at a time each) move parcels through
+    the certificate life cycle with If-Match and Idempotency-Key, and submit complaints.
+It prints throughput, p50 and p99 for reads and writes, the errors (any answer not 2xx), and
+the writes lost: acknowledged transitions missing from the database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import to_sqlalchemy_url  # noqa: E402
+from app.db import migrate  # noqa: E402
+from app.domain.permissions import Role, command_line  # noqa: E402
+from app.ingest import samples  # noqa: E402
+from app.localdb import cluster as localdb  # noqa: E402
+from app.services import apikeys  # noqa: E402
+from tests.support import free_port  # noqa: E402
+
+CLI = str(Path(sys.executable).parent / "parcel-registry")
+PARCELS = 3000
+CYCLE = ("registered", "in_review", "returned", "in_review", "eligible", "signed", "delivered")
+STEP_DATA = {
+    "returned": {"notice_no": "12/PYC", "notice_date": "2025-03-04", "missing_items": ["CCCD"]},
+    "signed": {
+        "register_no": "CS0001",
+        "signer": "Phó Giám đốc",
+        "signed_on": "2025-05-20",
+        "custody_location": "Tủ số 3",
+    },
+    "delivered": {"recipient": "Nguyễn Văn Hùng", "handed_over_on": "2025-06-02"},
+}
+READS_LUA = """
+local paths = {}
+local n = 0
+function init(args)
+  local viewer = args[1]
+  for i = 1, 500 do
+    local id = math.random(1, %(parcels)d)
+    n = n + 1; paths[n] = {"/parcels/" .. id, nil}
+    n = n + 1; paths[n] = {"/parcels/" .. id, viewer}
+    n = n + 1; paths[n] = {"/parcels/" .. id .. "/history", nil}
+    n = n + 1; paths[n] = {"/parcels/" .. id .. "/disputes", nil}
+  end
+  for _, w in ipairs({%(wards)s}) do n = n + 1; paths[n] = {"/wards/" .. w, nil} end
+  n = n + 1; paths[n] = {"/wards", nil}
+  n = n + 1; paths[n] = {"/land-use-types", nil}
+  n = n + 1; paths[n] = {"/land-origin-types", nil}
+end
+local i = 0
+function request()
+  i = i %% n + 1
+  local p = paths[i]
+  local headers = {}
+  if p[2] then headers["Authorization"] = "Bearer " .. p[2] end
+  return wrk.format("GET", p[1], headers)
+end
+"""
+
+
+@dataclass
+class Writer:
+    """A registry officer: takes parcels in turn and moves each through the life cycle."""
+
+    base: str
+    key: str
+    parcels: list[int]
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    acknowledged: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def run(self, until: float) -> None:
+        """Work until `until` (monotonic time): one request at a time, as a clerk does."""
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(base_url=self.base, headers=headers, timeout=30) as client:
+            for parcel in self.parcels:
+                version = 1
+                for n, to in enumerate(CYCLE):
+                    if time.monotonic() > until:
+                        return
+                    body = {"to": to, **STEP_DATA.get(to, {})}
+                    if to == "signed":
+                        body["serial"] = f"DK{parcel:06d}"
+                    started = time.perf_counter()
+                    response = client.post(
+                        f"/parcels/{parcel}/transitions",
+                        json=body,
+                        headers={"If-Match": f'"{version}"', "Idempotency-Key": f"{parcel}-{n}"},
+                    )
+                    self.latencies.append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        self.errors.append(f"{response.status_code} {response.text[:200]}")
+                        break
+                    version = int(response.headers["ETag"].strip('"'))
+                    self.acknowledged.append((parcel, version, to))
+                    if n == 2:  # a citizen calls the hotline about the returned dossier
+                        started = time.perf_counter()
+                        complaint = client.post(
+                            "/complaints",
+                            json={"content": "Hồ sơ bị trả lại.", "parcel_id": parcel},
+                        )
+                        self.latencies.append(time.perf_counter() - started)
+                        if complaint.status_code != 201:
+                            self.errors.append(f"{complaint.status_code} {complaint.text[:200]}")
+
+
+def _prepare(url: str) -> tuple[str, str]:
+    """Migrate, load the samples, confirm origins; return (officer key, viewer key)."""
+    migrate.upgrade(url)
+    engine = create_engine(to_sqlalchemy_url(url))
+    try:
+        samples.load_if_empty(engine=engine, directory=ROOT / "gis_samples")
+        with engine.begin() as conn:  # eligible needs the commune's confirmation first
+            conn.execute(
+                text(
+                    "UPDATE parcel SET origin_confirmed = true, time_of_use_confirmed = true,"
+                    " confirmed_by = 'load test', confirmed_on = '2025-01-01'"
+                )
+            )
+        actor = command_line("load test")
+        with Session(engine) as session, session.begin():
+            _, officer = apikeys.create(
+                session=session, actor=actor, name="officer", role=Role.REGISTRY_OFFICER
+            )
+            _, viewer = apikeys.create(
+                session=session, actor=actor, name="viewer", role=Role.GIS_VIEWER
+            )
+    finally:
+        engine.dispose()
+    return officer, viewer
+
+
+def _serve(cluster: localdb.Cluster, owner_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
+    env.update(
+        DATABASE_URL=cluster.service_url(),
+        MIGRATION_DATABASE_URL=owner_url,
+        PORT=str(port),
+        PARCELS_LOG_LEVEL="WARNING",
+        PARCELS_ANONYMOUS_WRITES_LIMIT=str(10**9),
+        PARCELS_DB_POOL_SIZE="20",
+    )
+    proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the service did not start")
+        time.sleep(0.2)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
+
+
+def _wrk_ms(output: str, label: str) -> float:
+    match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    if match is None:
+        return float("nan")
+    value, unit = float(match[1]), match[2]
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def main() -> None:
+    """Run the load test and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--readers", type=int, default=40)
+    parser.add_argument("--writers", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    home = Path(tempfile.mkdtemp(prefix="parcel-registry-load-"))
+    cluster = localdb.Cluster(home=home, port=free_port())
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        owner = localdb.up(cluster)
+        officer, viewer = _prepare(owner)
+        port = free_port()
+        proc = _serve(cluster, owner, port)
+        base = f"http://127.0.0.1:{port}"
+        engine = create_engine(to_sqlalchemy_url(owner))
+        with engine.connect() as conn:
+            wards = [r[0] for r in conn.execute(text("SELECT code FROM ward ORDER BY code"))]
+        script = home / "reads.lua"
+        script.write_text(
+            READS_LUA % {"parcels": PARCELS, "wards": ", ".join(f'"{w}"' for w in wards)}
+        )
+        share = PARCELS // args.writers
+        writers = [
+            Writer(base, officer, list(range(1 + i * share, 1 + (i + 1) * share)))
+            for i in range(args.writers)
+        ]
+        until = time.monotonic() + args.seconds
+        threads = [threading.Thread(target=w.run, args=(until,)) for w in writers]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        wrk = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.readers}",
+                f"-d{args.seconds}s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base,
+                "--",
+                viewer,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        acknowledged = [a for w in writers for a in w.acknowledged]
+        with engine.connect() as conn:
+            found = {
+                (r[0], r[1], r[2].removeprefix("transition:"))
+                for r in conn.execute(
+                    text(
+                        "SELECT parcel_id, version, action FROM parcel_version"
+                        " WHERE action LIKE 'transition:%'"
+                    )
+                )
+            }
+        engine.dispose()
+        lost = [a for a in acknowledged if a not in found]
+        latencies = [x for w in writers for x in w.latencies]
+        errors = [e for w in writers for e in w.errors]
+        requests = re.search(r"(\d+) requests in", wrk.stdout)
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
+        socket_errors = re.search(r"Socket errors: (.*)", wrk.stdout)
+        reads = int(requests[1]) if requests else 0
+        print(wrk.stdout)
+        print(f"{'':>8} {'clients':>8} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
+        print(
+            f"{'reads':>8} {args.readers:>8} {reads:>9} {reads / args.seconds:>7.0f}"
+            f" {_wrk_ms(wrk.stdout, '50'):>7.1f} {_wrk_ms(wrk.stdout, '99'):>7.1f}"
+        )
+        print(
+            f"{'writes':>8} {args.writers:>8} {len(latencies):>9}"
+            f" {len(latencies) / elapsed:>7.0f} {_percentile(latencies, 50) * 1000:>7.1f}"
+            f" {_percentile(latencies, 99) * 1000:>7.1f}"
+        )
+        print(
+            f"errors: reads {int(non_2xx[1]) if non_2xx else 0} non-2xx"
+            f"{', socket ' + socket_errors[1] if socket_errors else ''};"
+            f" writes {len(errors)}"
+            f"; acknowledged transitions {len(acknowledged)}, lost {len(lost)}"
+        )
+        for error in errors[:5]:
+            print("  ", error)
+        if errors or lost or non_2xx or socket_errors:
+            raise SystemExit(1)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        localdb.destroy(cluster)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Property-based checks of every operation in the OpenAPI document, with and without keys.
+
+schemathesis generates requests from the service's own OpenAPI document (valid and invalid
+ones) and sends them over HTTP to a live app running as the service's database role, on a
+database that commits. Every answer must be below 500, have a documented status code and
+content type, and match its documented schema. The budget is bounded (EXAMPLES per
+operation and caller) so that `make test` stays minutes long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app.config import Settings
+from app.domain.permissions import Role
+from app.localdb import cluster as localdb
+from app.main import create_app
+from tests.support import committed_register, live_server
+
+EXAMPLES = 12
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(scope="module")
+def served(
+    server_url: str, local_cluster: localdb.Cluster | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+    """Yield (base URL, headers per caller) of a live app on a committed register."""
+    service = local_cluster.service_url if local_cluster else None
+    roles = (Role.ADMIN, Role.WARD_OFFICER)
+    with committed_register(server_url, service, roles) as (_, url, headers):
+        uploads: Path = tmp_path_factory.mktemp("uploads")
+        app = create_app(
+            Settings(  # type: ignore[call-arg]
+                DATABASE_URL=url, upload_dir=uploads, anonymous_writes_limit=10**9
+            )
+        )
+        with live_server(app) as base:
+            yield base, {"anonymous": {}, **headers}
+
+
+# The document the app serves at /openapi.json (making the app connects to nothing yet); the
+# requests themselves go over HTTP to the live app of `served`.
+schema = schemathesis.openapi.from_dict(
+    create_app(
+        Settings(DATABASE_URL="postgresql://unused@127.0.0.1:1/unused", import_worker=False)  # type: ignore[call-arg]
+    ).openapi()
+)
+BUDGET = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _check(
+    case: schemathesis.Case, served: tuple[str, dict[str, dict[str, str]]], who: str
+) -> None:
+    base, headers = served
+    case.call_and_validate(base_url=base, headers=headers[who], checks=CHECKS, timeout=60)
+
+
+@schema.parametrize()
+@BUDGET
+def test_without_a_key(
+    case: schemathesis.Case, served: tuple[str, dict[str, dict[str, str]]]
+) -> None:
+    _check(case, served, "anonymous")
+
+
+@schema.parametrize()
+@BUDGET
+def test_as_an_admin(
+    case: schemathesis.Case, served: tuple[str, dict[str, dict[str, str]]]
+) -> None:
+    _check(case, served, "admin")
+
+
+@schema.parametrize()
+@BUDGET
+def test_as_a_ward_officer(
+    case: schemathesis.Case, served: tuple[str, dict[str, dict[str, str]]]
+) -> None:
+    _check(case, served, "ward_officer")
