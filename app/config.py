@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     )
     pg_port: int = Field(54329, ge=1024, le=65535, description="Port of the local cluster.")
 
-    db_pool_size: int = Field(5, gt=0)
+    db_pool_size: int = Field(
+        20, gt=0, description="Database connections kept per process (one per busy request)."
+    )
     db_connect_timeout_s: int = Field(5, gt=0)
     db_statement_timeout_ms: int | None = Field(
         None,

@@ -164,7 +164,6 @@ def _serve(cluster: localdb.Cluster, owner_url: str, port: int) -> subprocess.Po
         PORT=str(port),
         PARCELS_LOG_LEVEL="WARNING",
         PARCELS_ANONYMOUS_WRITES_LIMIT=str(10**9),
-        PARCELS_DB_POOL_SIZE="20",
     )
     proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
     deadline = time.monotonic() + 60

@@ -227,6 +227,21 @@ def world(
     )
 
 
+def _properties(spec: dict[str, Any], node: Any) -> set[str]:
+    """Return every property name a (possibly nested, referenced) JSON schema declares."""
+    if isinstance(node, list):
+        return set().union(*(_properties(spec, n) for n in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[1]
+        return _properties(spec, spec["components"]["schemas"][name])
+    names = set(node.get("properties", {}))
+    for key in ("schema", "allOf", "anyOf", "oneOf"):
+        names |= _properties(spec, node.get(key))
+    return names
+
+
 def _headers(keys: Keys, role: str) -> dict[str, str]:
     return {} if role == "anonymous" else dict(getattr(keys, role))
 
@@ -310,3 +325,31 @@ def test_a_ward_officer_acts_only_in_their_own_ward(
         )
         assert response.status_code == status, response.text
     assert OTHER_WARD != WARD
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for (m, p) in MATRIX if m in ("POST", "PUT", "PATCH") and p != "/imports"],
+)
+def test_no_body_may_carry_a_field_the_api_does_not_name(
+    client: httpx.Client, keys: Keys, world: World, method: str, path: str
+) -> None:
+    # a status, a ward or an author can only come from the service, never from a client
+    request = _request(world, method, path)
+    if "json" not in request:
+        pytest.skip("no JSON body")
+    spec = client.get("/openapi.json").json()
+    operation = spec["paths"][path][method.lower()]
+    declared = _properties(spec, operation["requestBody"]["content"]["application/json"])
+    for smuggled in ({"status": "delivered"}, {"ward_code": OTHER_WARD}, {"actor": "someone"}):
+        body = {**request["json"], **smuggled}
+        if set(smuggled) <= declared:
+            continue  # a field this operation does take
+        response = client.request(
+            method,
+            request["url"],
+            json=body,
+            headers={**keys.admin, **request.get("headers", {})},
+        )
+        assert response.status_code == 422, (smuggled, response.text)
+        assert any(e["type"] == "extra_forbidden" for e in response.json()["errors"]), response.text
