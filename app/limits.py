@@ -12,3 +12,7 @@ MAX_JSON_BODY_BYTES = 4 * 1024**2
 MAX_VERTICES = 10_000
 # features in one imported file (a whole province's cadastre is well under)
 MAX_IMPORT_FEATURES = 2_000_000
+# features in one page of a parcel query
+MAX_PAGE_SIZE = 10_000
+# vertices of a query area (POST /parcels/search)
+MAX_QUERY_VERTICES = 10_000

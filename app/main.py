@@ -17,6 +17,7 @@ from app.api import (
     health,
     imports,
     openapi,
+    parcel_queries,
     parcels,
     reports,
     wards,
@@ -80,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     for router in (
         health.router,
+        parcel_queries.router,
         parcels.router,
         disputes.router,
         complaints.router,

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.limits import MAX_PAGE_SIZE
 from tests.api.conftest import OTHER_WARD, WARD, Keys, square
 
 ROLES = ("anonymous", "admin", "registry", "surveyor", "ward", "other_ward", "viewer", "inspector")
@@ -40,6 +41,8 @@ class World:
 # (method, OpenAPI path) -> roles that may call it
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): ANYONE,
+    ("GET", "/parcels"): ANYONE,
+    ("POST", "/parcels/search"): ANYONE,
     ("GET", "/parcels/{parcel_id}"): ANYONE,
     ("GET", "/parcels/{parcel_id}/history"): ANYONE,
     ("GET", "/parcels/{parcel_id}/disputes"): ANYONE,
@@ -84,6 +87,11 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
     land_uses = [{"code": "ONT"}]
     requests: dict[tuple[str, str], dict[str, Any]] = {
         ("GET", "/health"): {"url": "/health"},
+        ("GET", "/parcels"): {"url": f"/parcels?ward={WARD}&limit={MAX_PAGE_SIZE}"},
+        ("POST", "/parcels/search"): {
+            "url": "/parcels/search",
+            "json": {"ward": [WARD], "limit": MAX_PAGE_SIZE, "properties": ["holders", "status"]},
+        },
         ("GET", "/parcels/{parcel_id}"): {"url": f"/parcels/{p}"},
         ("GET", "/parcels/{parcel_id}/history"): {"url": f"/parcels/{p}/history"},
         ("GET", "/parcels/{parcel_id}/disputes"): {"url": f"/parcels/{p}/disputes"},
@@ -300,6 +308,8 @@ def test_reads_without_the_right_never_carry_holders_or_dispute_parties(
             continue  # (no import exists here to read)
         response = client.get(_request(world, method, path)["url"], headers=_headers(keys, role))
         assert response.status_code == 200, (path, response.text)
+        if path == "/parcels":  # the parcel with the holder is among those read
+            assert world.parcel in [f["id"] for f in response.json()["features"]]
         for secret in (HOLDER, HOLDER_ID, PARTY):
             assert secret not in response.text, (path, secret)
 

@@ -1,0 +1,177 @@
+"""GET /parcels and POST /parcels/search: parcels by area and state, as GeoJSON pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from app.api.auth import ActorDep
+from app.api.deps import SessionDep
+from app.api.responses import problems
+from app.db.parcel_search import ParcelFilter
+from app.errors import InvalidInput
+from app.limits import MAX_PAGE_SIZE
+from app.schemas.search import ParcelSearchIn
+from app.services import parcel_search
+from app.spatial import crs as crs_codes
+
+router = APIRouter(prefix="/parcels", tags=["parcel queries"])
+
+GEOJSON = "application/geo+json"
+COLLECTION_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A GeoJSON FeatureCollection; `links` holds the next page when there "
+        "is one.",
+        "content": {GEOJSON: {"schema": {"type": "object"}}},
+    }
+}
+ListQuery = Annotated[list[str] | None, Query()]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _bbox(values: list[str] | None) -> tuple[float, float, float, float] | None:
+    parts = _split(values)
+    if not parts:
+        return None
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy.") from None
+    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy, min before max.")
+    return numbers[0], numbers[1], numbers[2], numbers[3]
+
+
+def _ints(values: list[str], what: str) -> list[int]:
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise InvalidInput(f"{what} takes whole numbers.") from None
+
+
+def _answer(request: Request, result: parcel_search.Result) -> StreamingResponse:
+    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
+    if result.next_cursor is not None:
+        links.append(
+            {
+                "rel": "next",
+                "type": GEOJSON,
+                "href": str(request.url.include_query_params(cursor=result.next_cursor)),
+            }
+        )
+    headers = {"Content-Crs": f"<{crs_codes.uri(result.srid)}>"}
+    return StreamingResponse(
+        parcel_search.collection_chunks(result, links), media_type=GEOJSON, headers=headers
+    )
+
+
+@router.get(
+    "",
+    response_class=StreamingResponse,
+    responses={**COLLECTION_DOC, **problems(422)},
+)
+def list_parcels(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    bbox: Annotated[
+        list[str] | None,
+        Query(description="minx,miny,maxx,maxy in `bbox-crs` (WGS84 lon/lat by default)."),
+    ] = None,
+    bbox_crs: Annotated[str, Query(alias="bbox-crs")] = "EPSG:4326",
+    ward: Annotated[list[str] | None, Query(description="Ward code(s), comma-separated.")] = None,
+    sheet: Annotated[list[str] | None, Query(description="Map sheet number(s).")] = None,
+    status: Annotated[
+        list[str] | None, Query(description="Certificate status(es), e.g. registered,in_review.")
+    ] = None,
+    certified: Annotated[bool | None, Query(description="Signed or delivered.")] = None,
+    registered: Annotated[bool | None, Query(description="Any status but unregistered.")] = None,
+    land_use: Annotated[list[str] | None, Query(description="Land-use code(s), any of.")] = None,
+    disputed: bool | None = None,
+    origin_confirmed: bool | None = None,
+    properties: Annotated[
+        list[str] | None, Query(description="The properties to return, comma-separated.")
+    ] = None,
+    crs: Annotated[str, Query(description="Output CRS: EPSG:4326 or a VN-2000 code.")] = "4326",
+    sortby: Annotated[str, Query(description="id, area_m2 or parcel_no; - descending.")] = "id",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200, description="From a `next` link.")] = None,
+    count: Annotated[bool, Query(description="Add numberMatched (costs a count).")] = False,
+) -> StreamingResponse:
+    """Parcels matching every filter given, a page at a time, as GeoJSON.
+
+    Holders' names and ID numbers come only to staff with the right (a ward officer's, for
+    their own ward). For an area too large for a URL, use POST /parcels/search.
+    """
+    try:
+        bbox_srid = crs_codes.parse_crs(bbox_crs)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    query = parcel_search.Query(
+        filter=ParcelFilter(
+            bbox=_bbox(bbox),
+            bbox_srid=bbox_srid,
+            wards=_split(ward),
+            sheets=_ints(_split(sheet), "sheet"),
+            statuses=_split(status),
+            certified=certified,
+            registered=registered,
+            land_uses=[c.upper() for c in _split(land_use)],
+            disputed=disputed,
+            origin_confirmed=origin_confirmed,
+        ),
+        properties=_split(properties) if properties else None,
+        crs=crs,
+        sortby=sortby,
+        limit=limit,
+        cursor=cursor,
+        count=count,
+    )
+    result = parcel_search.search(session=session, actor=actor, query=query)
+    return _answer(request, result)
+
+
+@router.post(
+    "/search",
+    response_class=StreamingResponse,
+    responses={**COLLECTION_DOC, **problems(422)},
+)
+def search_parcels(
+    request: Request, body: ParcelSearchIn, session: SessionDep, actor: ActorDep
+) -> StreamingResponse:
+    """Parcels in an area given as GeoJSON or WKT (and the other filters), as GeoJSON.
+
+    The next page: POST the same body with `cursor` from the `next` link's query.
+    """
+    area = body.area()
+    if area is not None:
+        parcel_search.check_area(area)
+    query = parcel_search.Query(
+        filter=ParcelFilter(
+            bbox=body.bbox,
+            bbox_srid=body.parsed_crs(body.bbox_crs),
+            area_wkb=None if area is None else area.wkb,
+            area_srid=body.parsed_crs(body.geometry_crs),
+            wards=body.ward,
+            sheets=body.sheet,
+            statuses=list(body.status),
+            certified=body.certified,
+            registered=body.registered,
+            land_uses=[c.upper() for c in body.land_use],
+            disputed=body.disputed,
+            origin_confirmed=body.origin_confirmed,
+        ),
+        properties=body.properties,
+        crs=body.crs,
+        sortby=body.sortby,
+        limit=body.limit,
+        cursor=body.cursor,
+        count=body.count,
+    )
+    result = parcel_search.search(session=session, actor=actor, query=query)
+    return _answer(request, result)

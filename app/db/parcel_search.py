@@ -1,0 +1,169 @@
+"""SQL of parcel queries: filters on the table, GeoJSON built by PostgreSQL, keyset pages.
+
+Area filters transform the query shape to the storage CRS, never the column, so the GiST
+index on parcel.geom serves every one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.config import STORAGE_SRID
+from app.domain.lifecycle import CERTIFIED
+
+# what a feature may carry, and the SQL of each (p = parcel)
+PUBLIC_PROPERTIES: dict[str, str] = {
+    "survey_commune_code": "p.survey_commune_code",
+    "ward_code": "p.ward_code",
+    "sheet_no": "p.sheet_no",
+    "parcel_no": "p.parcel_no",
+    "status": "p.status",
+    "certified": f"p.status IN ({', '.join(repr(s) for s in sorted(CERTIFIED))})",
+    "registered": "p.status <> 'unregistered'",
+    "area_m2": "p.area_m2",
+    "legal_area_m2": "p.legal_area_m2",
+    "land_uses": "(SELECT coalesce(json_agg(u.land_use_code ORDER BY u.area_m2 DESC,"
+    " u.land_use_code), '[]') FROM parcel_land_use u WHERE u.parcel_id = p.id)",
+    "disputed": "p.disputed",
+    "origin_confirmed": "p.origin_confirmed",
+    "time_of_use_confirmed": "p.time_of_use_confirmed",
+    "address": "p.address",
+    "version": "p.version",
+}
+# holders' names and ID numbers, and unknown columns of imports: staff with the right only
+PERSONAL_PROPERTIES: dict[str, str] = {
+    "holders": "(SELECT coalesce(json_agg(json_build_object('name', h.name, 'kind', h.kind,"
+    " 'id_number', h.id_number) ORDER BY h.position), '[]') FROM holder h"
+    " WHERE h.parcel_id = p.id)",
+    "extra": "p.extra",
+}
+SORT_KEYS = {"id": "p.id", "area_m2": "p.area_m2", "parcel_no": "p.parcel_no"}
+
+
+@dataclass
+class ParcelFilter:
+    """Which parcels: every field given must hold (lists: any of their values)."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    bbox_srid: int = 4326
+    area_wkb: bytes | None = None  # a polygon, in area_srid
+    area_srid: int = 4326
+    wards: list[str] = field(default_factory=list)
+    sheets: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    certified: bool | None = None
+    registered: bool | None = None
+    land_uses: list[str] = field(default_factory=list)
+    disputed: bool | None = None
+    origin_confirmed: bool | None = None
+
+
+def where(f: ParcelFilter) -> tuple[str, dict[str, Any]]:
+    """Return the WHERE clause (retired parcels never match) and its parameters."""
+    clauses = ["p.retired_at IS NULL"]
+    params: dict[str, Any] = {}
+    if f.bbox is not None:
+        clauses.append(
+            "p.geom && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :bbox_srid),"
+            f" {STORAGE_SRID})"
+        )
+        params.update(x0=f.bbox[0], y0=f.bbox[1], x1=f.bbox[2], y1=f.bbox[3], bbox_srid=f.bbox_srid)
+    if f.area_wkb is not None:
+        clauses.append(
+            "ST_Intersects(p.geom, ST_Transform(ST_GeomFromWKB(:area, :area_srid),"
+            f" {STORAGE_SRID}))"
+        )
+        params.update(area=f.area_wkb, area_srid=f.area_srid)
+    if f.wards:
+        clauses.append("p.ward_code = ANY(:wards)")
+        params["wards"] = f.wards
+    if f.sheets:
+        clauses.append("p.sheet_no = ANY(:sheets)")
+        params["sheets"] = f.sheets
+    if f.statuses:
+        clauses.append("p.status = ANY(:statuses)")
+        params["statuses"] = f.statuses
+    if f.certified is not None:
+        clauses.append(("" if f.certified else "NOT ") + f"({PUBLIC_PROPERTIES['certified']})")
+    if f.registered is not None:
+        clauses.append(("" if f.registered else "NOT ") + f"({PUBLIC_PROPERTIES['registered']})")
+    if f.land_uses:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM parcel_land_use u WHERE u.parcel_id = p.id"
+            " AND u.land_use_code = ANY(:land_uses))"
+        )
+        params["land_uses"] = f.land_uses
+    if f.disputed is not None:
+        clauses.append("p.disputed = :disputed")
+        params["disputed"] = f.disputed
+    if f.origin_confirmed is not None:
+        clauses.append("p.origin_confirmed = :origin_confirmed")
+        params["origin_confirmed"] = f.origin_confirmed
+    return " AND ".join(clauses), params
+
+
+@dataclass
+class Page:
+    """The features of one page (JSON text each) and the key to continue after it."""
+
+    features: list[str]
+    next_after: tuple[Any, int] | None
+
+
+def features(
+    conn: Connection,
+    f: ParcelFilter,
+    *,
+    properties: list[str],
+    personal_ward: str | None,
+    personal_all: bool,
+    srid: int,
+    sort: str,
+    descending: bool,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> Page:
+    """Return a page of features as GeoJSON text, built by PostgreSQL.
+
+    Personal properties are filled for every parcel when `personal_all`, for the parcels of
+    `personal_ward` otherwise, and are null elsewhere.
+    """
+    clause, params = where(f)
+    key = SORT_KEYS[sort]
+    order = "DESC" if descending else "ASC"
+    if after is not None:
+        clause += f" AND ({key}, p.id) {'<' if descending else '>'} (:after_key, :after_id)"
+        params.update(after_key=after[0], after_id=after[1])
+    pairs = []
+    for name in properties:
+        if name in PUBLIC_PROPERTIES:
+            pairs.append(f"'{name}', {PUBLIC_PROPERTIES[name]}")
+        else:
+            allowed = "true" if personal_all else "p.ward_code = :personal_ward"
+            pairs.append(f"'{name}', CASE WHEN {allowed} THEN {PERSONAL_PROPERTIES[name]} END")
+    params.update(personal_ward=personal_ward, srid=srid, limit=limit + 1)
+    rows = conn.execute(
+        text(
+            "SELECT json_build_object('type', 'Feature', 'id', p.id,"
+            " 'geometry', ST_AsGeoJSON(ST_Transform(p.geom, :srid), 9, 0)::json,"
+            f" 'properties', json_build_object({', '.join(pairs) or ''}))::text,"
+            f" {key}, p.id FROM parcel p WHERE {clause}"
+            f" ORDER BY {key} {order}, p.id {order} LIMIT :limit"
+        ),
+        params,
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_after = (rows[-1][1], int(rows[-1][2])) if more and rows else None
+    return Page([r[0] for r in rows], next_after)
+
+
+def count(conn: Connection, f: ParcelFilter) -> int:
+    """Return how many parcels match, all pages together."""
+    clause, params = where(f)
+    return int(
+        conn.execute(text(f"SELECT count(*) FROM parcel p WHERE {clause}"), params).scalar_one()
+    )

@@ -1,0 +1,140 @@
+"""Parcel queries for GIS staff and dashboards: which parcels, which properties, which page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import shapely
+
+from app.db import parcel_search
+from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS, ParcelFilter
+from app.domain.lifecycle import STATUSES
+from app.domain.permissions import Action, Actor, Role, may
+from app.errors import InvalidInput
+from app.limits import MAX_PAGE_SIZE, MAX_QUERY_VERTICES
+from app.spatial import crs as crs_codes
+
+DEFAULT_PROPERTIES = [*PUBLIC_PROPERTIES, "holders"]
+
+
+@dataclass
+class Query:
+    """A parcel query as a client states it."""
+
+    filter: ParcelFilter
+    properties: list[str] | None = None
+    crs: str | int = 4326
+    sortby: str = "id"
+    limit: int = 100
+    cursor: str | None = None
+    count: bool = False
+
+
+@dataclass
+class Result:
+    """A page: its features as GeoJSON text, the cursor of the next page, the total asked."""
+
+    features: list[str]
+    next_cursor: str | None
+    number_matched: int | None
+    srid: int
+
+
+def _cursor(sort: str, key: Any, parcel_id: int) -> str:
+    value = str(key) if isinstance(key, Decimal) else key
+    raw = json.dumps([sort, value, parcel_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None, sort: str) -> tuple[Any, int] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, key, parcel_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidInput(
+            "The cursor is not one this service gave; start from page one."
+        ) from None
+    if cursor_sort != sort or not isinstance(parcel_id, int):
+        raise InvalidInput("The cursor belongs to another sort order; start from page one.")
+    return key, parcel_id
+
+
+def check_area(geometry: Any) -> None:
+    """Refuse a query area that is not a polygon, is invalid, or has too many vertices."""
+    if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+        raise InvalidInput(f"The area must be a Polygon or MultiPolygon, not {geometry.geom_type}.")
+    vertices = shapely.get_num_coordinates(geometry)
+    if vertices > MAX_QUERY_VERTICES:
+        raise InvalidInput(
+            f"The area has {vertices:,} vertices; a query area may have at most "
+            f"{MAX_QUERY_VERTICES:,} (simplify it)."
+        )
+    if not geometry.is_valid:
+        raise InvalidInput(f"The area is not a valid polygon: {shapely.is_valid_reason(geometry)}.")
+
+
+def search(*, session: Session, actor: Actor, query: Query) -> Result:
+    """Return one page of the parcels matching the query, as the actor may see them."""
+    try:
+        srid = crs_codes.parse_crs(query.crs)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if not 1 <= query.limit <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE:,}.")
+    sort = query.sortby.removeprefix("-")
+    if sort not in SORT_KEYS:
+        raise InvalidInput(f"sortby must be one of {', '.join(SORT_KEYS)} (- for descending).")
+    unknown_status = set(query.filter.statuses) - set(STATUSES)
+    if unknown_status:
+        raise InvalidInput(f"Unknown status {', '.join(sorted(unknown_status))}.")
+    names = query.properties if query.properties is not None else DEFAULT_PROPERTIES
+    unknown = [n for n in names if n not in PUBLIC_PROPERTIES and n not in PERSONAL_PROPERTIES]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown properties {', '.join(unknown)}; choose among "
+            f"{', '.join([*PUBLIC_PROPERTIES, *PERSONAL_PROPERTIES])}."
+        )
+    personal_all = actor.role is not Role.WARD_OFFICER and may(actor, Action.READ_PERSONAL)
+    personal_ward = actor.ward_code if actor.role is Role.WARD_OFFICER else None
+    conn = session.connection()
+    page = parcel_search.features(
+        conn,
+        query.filter,
+        properties=names,
+        personal_ward=personal_ward,
+        personal_all=personal_all,
+        srid=srid,
+        sort=sort,
+        descending=query.sortby.startswith("-"),
+        after=_after(query.cursor, sort),
+        limit=query.limit,
+    )
+    return Result(
+        features=page.features,
+        next_cursor=_cursor(sort, *page.next_after) if page.next_after else None,
+        number_matched=parcel_search.count(conn, query.filter) if query.count else None,
+        srid=srid,
+    )
+
+
+def collection_chunks(result: Result, links: list[dict[str, str]]) -> Iterator[bytes]:
+    """Yield the FeatureCollection document a piece at a time."""
+    yield b'{"type":"FeatureCollection","features":['
+    for i, feature in enumerate(result.features):
+        yield (b"," if i else b"") + feature.encode()
+    tail: dict[str, Any] = {"numberReturned": len(result.features), "links": links}
+    if result.number_matched is not None:
+        tail["numberMatched"] = result.number_matched
+    if result.srid != crs_codes.WGS84:
+        tail["crs"] = {"type": "name", "properties": {"name": crs_codes.uri(result.srid)}}
+    yield b"]," + json.dumps(tail, ensure_ascii=False)[1:].encode()
