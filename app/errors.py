@@ -209,11 +209,25 @@ async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
     return await _unexpected_error(request, exc)
 
 
+async def _value_error(request: Request, exc: Exception) -> ProblemResponse:
+    # psycopg2 refuses a text holding NUL before it reaches the database
+    if "NUL" in str(exc) and "0x00" in str(exc):
+        return problem(
+            request,
+            status=422,
+            slug="validation-error",
+            title="Invalid request",
+            detail="Text in the request holds a NUL character (0x00), which no field may hold.",
+        )
+    return await _unexpected_error(request, exc)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Render every error of the app as problem+json."""
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ValueError, _value_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -16,3 +16,5 @@ MAX_IMPORT_FEATURES = 2_000_000
 MAX_PAGE_SIZE = 10_000
 # vertices of a query area (POST /parcels/search)
 MAX_QUERY_VERTICES = 10_000
+# parcels in one export file
+MAX_EXPORT_FEATURES = 100_000

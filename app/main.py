@@ -20,6 +20,7 @@ from app.api import (
     parcel_queries,
     parcels,
     reports,
+    tiles,
     wards,
 )
 from app.api.body_limit import BodyLimitMiddleware
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         complaints.router,
         reports.router,
         wards.router,
+        tiles.router,
         apikeys.router,
         imports.router,
         audit.router,

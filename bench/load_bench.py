@@ -5,8 +5,8 @@
 On a throwaway PostGIS with the sample register, it starts the service as `make run` does
 (`parcel-registry serve`, connecting as the service's own role), then at the same time:
   - wrk (C, `apt-get install wrk`) with `--readers` connections cycles through the reads
-    (a parcel, its history, its disputes, a ward, the wards, the code lists), anonymously
-    and as a GIS viewer;
+    (a parcel, its history, its disputes, parcel queries by box, parcel tiles at zooms
+    14-16, a ward, the wards, the code lists), anonymously and as a GIS viewer;
   - `--writers` registry officers (Python, one parcel at a time each) move parcels through
     the certificate life cycle with If-Match and Idempotency-Key, and submit complaints.
 It prints throughput, p50 and p99 for reads and writes, the errors (any answer not 2xx), and
@@ -16,7 +16,9 @@ the writes lost: acknowledged transitions missing from the database afterwards.
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
 import re
 import shutil
 import statistics
@@ -27,6 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -59,6 +62,8 @@ STEP_DATA = {
 READS_LUA = """
 local paths = {}
 local n = 0
+local tiles = {%(tiles)s}
+local boxes = {%(boxes)s}
 function init(args)
   local viewer = args[1]
   for i = 1, 500 do
@@ -69,6 +74,18 @@ function init(args)
     n = n + 1; paths[n] = {"/parcels/" .. id .. "/disputes", nil}
   end
   for _, w in ipairs({%(wards)s}) do n = n + 1; paths[n] = {"/wards/" .. w, nil} end
+  for i = 1, 300 do
+    local z = math.random(14, 16)
+    local t = tiles[z]
+    n = n + 1
+    paths[n] = {string.format("/tiles/parcels/%%d/%%d/%%d.mvt", z,
+      math.random(t[1], t[2]), math.random(t[3], t[4])), nil}
+  end
+  for i = 1, 100 do
+    local b = boxes[math.random(1, #boxes)]
+    n = n + 1; paths[n] = {"/parcels?limit=200&bbox=" .. b, nil}
+    n = n + 1; paths[n] = {"/parcels?limit=200&status=unregistered&bbox=" .. b, viewer}
+  end
   n = n + 1; paths[n] = {"/wards", nil}
   n = n + 1; paths[n] = {"/land-use-types", nil}
   n = n + 1; paths[n] = {"/land-origin-types", nil}
@@ -178,6 +195,34 @@ def _serve(cluster: localdb.Cluster, owner_url: str, port: int) -> subprocess.Po
         time.sleep(0.2)
 
 
+def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def _tile_ranges(extent: Any) -> str:
+    """Return the Lua table {[z] = {xmin, xmax, ymin, ymax}} of the tiles over the town."""
+    west, south, east, north = (float(v) for v in extent)
+    entries = []
+    for z in (14, 15, 16):
+        x0, y0 = _tile(west, north, z)
+        x1, y1 = _tile(east, south, z)
+        entries.append(f"[{z}] = {{{x0}, {x1}, {y0}, {y1}}}")
+    return ", ".join(entries)
+
+
+def _boxes(extent: Any) -> str:
+    """Return Lua strings of 40 boxes of about 300 m (about 100 parcels each) over the town."""
+    west, south, east, north = (float(v) for v in extent)
+    rng = random.Random(7)
+    boxes = []
+    for _ in range(40):
+        lon, lat = rng.uniform(west, east - 0.003), rng.uniform(south, north - 0.003)
+        boxes.append(f'"{lon:.5f},{lat:.5f},{lon + 0.003:.5f},{lat + 0.003:.5f}"')
+    return ", ".join(boxes)
+
+
 def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
 
@@ -211,9 +256,21 @@ def main() -> None:
         engine = create_engine(to_sqlalchemy_url(owner))
         with engine.connect() as conn:
             wards = [r[0] for r in conn.execute(text("SELECT code FROM ward ORDER BY code"))]
+            extent = conn.execute(
+                text(
+                    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
+                    " (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e FROM parcel) t"
+                )
+            ).one()
         script = home / "reads.lua"
         script.write_text(
-            READS_LUA % {"parcels": PARCELS, "wards": ", ".join(f'"{w}"' for w in wards)}
+            READS_LUA
+            % {
+                "parcels": PARCELS,
+                "wards": ", ".join(f'"{w}"' for w in wards),
+                "tiles": _tile_ranges(extent),
+                "boxes": _boxes(extent),
+            }
         )
         share = PARCELS // args.writers
         writers = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import ActorDep
@@ -14,7 +15,7 @@ from app.db.parcel_search import ParcelFilter
 from app.errors import InvalidInput
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.search import ParcelSearchIn
-from app.services import parcel_search
+from app.services import parcel_export, parcel_search
 from app.spatial import crs as crs_codes
 
 router = APIRouter(prefix="/parcels", tags=["parcel queries"])
@@ -27,7 +28,8 @@ COLLECTION_DOC: dict[int | str, dict[str, Any]] = {
         "content": {GEOJSON: {"schema": {"type": "object"}}},
     }
 }
-ListQuery = Annotated[list[str] | None, Query()]
+WARD_CODE = re.compile(r"[0-9]{5}")
+LAND_USE_CODE = re.compile(r"[A-Z0-9]{2,8}")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -70,15 +72,7 @@ def _answer(request: Request, result: parcel_search.Result) -> StreamingResponse
     )
 
 
-@router.get(
-    "",
-    response_class=StreamingResponse,
-    responses={**COLLECTION_DOC, **problems(422)},
-)
-def list_parcels(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
+def filter_params(
     bbox: Annotated[
         list[str] | None,
         Query(description="minx,miny,maxx,maxy in `bbox-crs` (WGS84 lon/lat by default)."),
@@ -94,6 +88,44 @@ def list_parcels(
     land_use: Annotated[list[str] | None, Query(description="Land-use code(s), any of.")] = None,
     disputed: bool | None = None,
     origin_confirmed: bool | None = None,
+) -> ParcelFilter:
+    """Return the parcel filter the query parameters state."""
+    try:
+        bbox_srid = crs_codes.parse_crs(bbox_crs)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    wards, land_uses = _split(ward), [c.upper() for c in _split(land_use)]
+    if any(WARD_CODE.fullmatch(w) is None for w in wards):
+        raise InvalidInput("ward takes 5-digit ward codes, e.g. 07795.")
+    if any(LAND_USE_CODE.fullmatch(c) is None for c in land_uses):
+        raise InvalidInput("land_use takes land-use codes such as ONT or LUC.")
+    return ParcelFilter(
+        bbox=_bbox(bbox),
+        bbox_srid=bbox_srid,
+        wards=wards,
+        sheets=_ints(_split(sheet), "sheet"),
+        statuses=_split(status),
+        certified=certified,
+        registered=registered,
+        land_uses=land_uses,
+        disputed=disputed,
+        origin_confirmed=origin_confirmed,
+    )
+
+
+FilterDep = Annotated[ParcelFilter, Depends(filter_params)]
+
+
+@router.get(
+    "",
+    response_class=StreamingResponse,
+    responses={**COLLECTION_DOC, **problems(422)},
+)
+def list_parcels(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    where: FilterDep,
     properties: Annotated[
         list[str] | None, Query(description="The properties to return, comma-separated.")
     ] = None,
@@ -108,23 +140,8 @@ def list_parcels(
     Holders' names and ID numbers come only to staff with the right (a ward officer's, for
     their own ward). For an area too large for a URL, use POST /parcels/search.
     """
-    try:
-        bbox_srid = crs_codes.parse_crs(bbox_crs)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
     query = parcel_search.Query(
-        filter=ParcelFilter(
-            bbox=_bbox(bbox),
-            bbox_srid=bbox_srid,
-            wards=_split(ward),
-            sheets=_ints(_split(sheet), "sheet"),
-            statuses=_split(status),
-            certified=certified,
-            registered=registered,
-            land_uses=[c.upper() for c in _split(land_use)],
-            disputed=disputed,
-            origin_confirmed=origin_confirmed,
-        ),
+        filter=where,
         properties=_split(properties) if properties else None,
         crs=crs,
         sortby=sortby,
@@ -134,6 +151,40 @@ def list_parcels(
     )
     result = parcel_search.search(session=session, actor=actor, query=query)
     return _answer(request, result)
+
+
+@router.get(
+    "/export.{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The file: GeoPackage (.gpkg), zipped shapefile (.shp gives a .zip "
+            "with a UTF-8 .cpg and the VN-2000 .prj) or CSV with the geometry as WKT.",
+            "content": {media: {} for media in parcel_export.MEDIA.values()},
+        },
+        **problems(413, 422),
+    },
+)
+def export_parcels(
+    fmt: Annotated[parcel_export.Format, Path(description="gpkg, shp or csv.")],
+    session: SessionDep,
+    actor: ActorDep,
+    where: FilterDep,
+    crs: Annotated[
+        str, Query(description="CRS of the file: EPSG:9214 (default, VN-2000) or another.")
+    ] = "9214",
+) -> Response:
+    """The parcels matching the filters of GET /parcels, as a file for QGIS or the field.
+
+    Up to 100,000 parcels (413 beyond: narrow the query). Holders only for staff with the
+    right. The shapefile uses the cadastral field names (MAXA, SHBANDO, SHTHUA, ...).
+    """
+    exported = parcel_export.export(session=session, actor=actor, where=where, fmt=fmt, crs=crs)
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
+    )
 
 
 @router.post(

@@ -167,3 +167,36 @@ def count(conn: Connection, f: ParcelFilter) -> int:
     return int(
         conn.execute(text(f"SELECT count(*) FROM parcel p WHERE {clause}"), params).scalar_one()
     )
+
+
+def export_rows(
+    conn: Connection,
+    f: ParcelFilter,
+    *,
+    srid: int,
+    personal_all: bool,
+    personal_ward: str | None,
+    limit: int,
+) -> list[Any]:
+    """Return up to `limit` + 1 matching parcels as rows for a file: WKB in `srid`, then the
+    properties; holders as one text, filled only where the reader may see them."""
+    clause, params = where(f)
+    allowed = "true" if personal_all else "p.ward_code = :personal_ward"
+    params.update(srid=srid, personal_ward=personal_ward, limit=limit + 1)
+    return list(
+        conn.execute(
+            text(
+                "SELECT p.id, ST_AsBinary(ST_Transform(p.geom, :srid)) AS wkb,"
+                " p.survey_commune_code, p.ward_code, p.sheet_no, p.parcel_no, p.status,"
+                f" {PUBLIC_PROPERTIES['certified']} AS certified, p.area_m2, p.legal_area_m2,"
+                " (SELECT string_agg(u.land_use_code, '+' ORDER BY u.area_m2 DESC,"
+                "  u.land_use_code) FROM parcel_land_use u WHERE u.parcel_id = p.id) AS land_use,"
+                " p.disputed, p.origin_confirmed, p.address,"
+                f" CASE WHEN {allowed} THEN (SELECT string_agg(h.name"
+                "  || coalesce(' (' || h.id_number || ')', ''), '; ' ORDER BY h.position)"
+                "  FROM holder h WHERE h.parcel_id = p.id) END AS holders"
+                f" FROM parcel p WHERE {clause} ORDER BY p.id LIMIT :limit"
+            ),
+            params,
+        ).all()
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,15 +45,19 @@ class ParcelSearchIn(StrictModel):
     geometry_crs: str | int = 4326
     bbox: tuple[float, float, float, float] | None = None
     bbox_crs: str | int = 4326
-    ward: list[str] = Field(default_factory=list, max_length=100)
+    ward: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = Field(
+        default_factory=list, max_length=100
+    )
     sheet: list[int] = Field(default_factory=list, max_length=1000)
     status: list[Status] = Field(default_factory=list)
     certified: bool | None = None
     registered: bool | None = None
-    land_use: list[str] = Field(default_factory=list, max_length=100)
+    land_use: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,8}$")]] = Field(
+        default_factory=list, max_length=100
+    )
     disputed: bool | None = None
     origin_confirmed: bool | None = None
-    properties: list[str] | None = None
+    properties: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=40)
     crs: str | int = 4326
     sortby: str = "id"
     limit: int = Field(100, ge=1, le=MAX_PAGE_SIZE)

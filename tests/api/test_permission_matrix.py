@@ -43,6 +43,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): ANYONE,
     ("GET", "/parcels"): ANYONE,
     ("POST", "/parcels/search"): ANYONE,
+    ("GET", "/parcels/export.{fmt}"): ANYONE,
+    ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): ANYONE,
+    ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): ANYONE,
     ("GET", "/parcels/{parcel_id}"): ANYONE,
     ("GET", "/parcels/{parcel_id}/history"): ANYONE,
     ("GET", "/parcels/{parcel_id}/disputes"): ANYONE,
@@ -87,6 +90,9 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
     land_uses = [{"code": "ONT"}]
     requests: dict[tuple[str, str], dict[str, Any]] = {
         ("GET", "/health"): {"url": "/health"},
+        ("GET", "/parcels/export.{fmt}"): {"url": f"/parcels/export.csv?ward={WARD}&sheet=99"},
+        ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): {"url": "/tiles/parcels/14/13020/7200.mvt"},
+        ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): {"url": "/tiles/wards/12/3255/1800.mvt"},
         ("GET", "/parcels"): {"url": f"/parcels?ward={WARD}&limit={MAX_PAGE_SIZE}"},
         ("POST", "/parcels/search"): {
             "url": "/parcels/search",
