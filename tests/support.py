@@ -107,3 +107,25 @@ def committed_register(
             engine.dispose()
         database = urlsplit(url).path.lstrip("/")
         yield url, service_url(database) if service_url else url, headers
+
+
+def ensure_tool(command: str, package: str) -> str:
+    """Return the path of a command-line tool, installing its Debian package when missing
+    (as root, or through password-less sudo); fail the test with the apt line otherwise."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    found = shutil.which(command)
+    if found:
+        return found
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+        if subprocess.run(prefix + step, capture_output=True, env=env).returncode != 0:
+            pytest.fail(f"{command} is missing: install it with 'sudo apt-get install {package}'")
+    found = shutil.which(command)
+    assert found is not None
+    return found

@@ -127,14 +127,23 @@ def search(*, session: Session, actor: Actor, query: Query) -> Result:
     )
 
 
-def collection_chunks(result: Result, links: list[dict[str, str]]) -> Iterator[bytes]:
-    """Yield the FeatureCollection document a piece at a time."""
+def collection_chunks(
+    result: Result,
+    links: list[dict[str, str]],
+    *,
+    extra: dict[str, Any] | None = None,
+    name_crs: bool = True,
+) -> Iterator[bytes]:
+    """Yield the FeatureCollection document a piece at a time.
+
+    `name_crs`: add a `crs` member when the coordinates are not WGS84 (GeoJSON has none).
+    """
     yield b'{"type":"FeatureCollection","features":['
     for i, feature in enumerate(result.features):
         yield (b"," if i else b"") + feature.encode()
-    tail: dict[str, Any] = {"numberReturned": len(result.features), "links": links}
+    tail: dict[str, Any] = {"numberReturned": len(result.features), "links": links, **(extra or {})}
     if result.number_matched is not None:
         tail["numberMatched"] = result.number_matched
-    if result.srid != crs_codes.WGS84:
+    if name_crs and result.srid != crs_codes.WGS84:
         tail["crs"] = {"type": "name", "properties": {"name": crs_codes.uri(result.srid)}}
     yield b"]," + json.dumps(tail, ensure_ascii=False)[1:].encode()

@@ -44,6 +44,12 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/parcels"): ANYONE,
     ("POST", "/parcels/search"): ANYONE,
     ("GET", "/parcels/export.{fmt}"): ANYONE,
+    ("GET", "/ogc"): ANYONE,
+    ("GET", "/ogc/conformance"): ANYONE,
+    ("GET", "/ogc/collections"): ANYONE,
+    ("GET", "/ogc/collections/{collection_id}"): ANYONE,
+    ("GET", "/ogc/collections/{collection_id}/items"): ANYONE,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ANYONE,
     ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): ANYONE,
     ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): ANYONE,
     ("GET", "/parcels/{parcel_id}"): ANYONE,
@@ -90,6 +96,16 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
     land_uses = [{"code": "ONT"}]
     requests: dict[tuple[str, str], dict[str, Any]] = {
         ("GET", "/health"): {"url": "/health"},
+        ("GET", "/ogc"): {"url": "/ogc"},
+        ("GET", "/ogc/conformance"): {"url": "/ogc/conformance"},
+        ("GET", "/ogc/collections"): {"url": "/ogc/collections"},
+        ("GET", "/ogc/collections/{collection_id}"): {"url": "/ogc/collections/parcels"},
+        ("GET", "/ogc/collections/{collection_id}/items"): {
+            "url": f"/ogc/collections/parcels/items?ward={WARD}&limit={MAX_PAGE_SIZE}"
+        },
+        ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): {
+            "url": f"/ogc/collections/parcels/items/{p}"
+        },
         ("GET", "/parcels/export.{fmt}"): {"url": f"/parcels/export.csv?ward={WARD}&sheet=99"},
         ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): {"url": "/tiles/parcels/14/13020/7200.mvt"},
         ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): {"url": "/tiles/wards/12/3255/1800.mvt"},

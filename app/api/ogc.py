@@ -1,0 +1,274 @@
+"""/ogc: OGC API - Features (Part 1 core, GeoJSON, OAS 3.0; Part 2 CRS) for QGIS and GDAL.
+
+Two collections: `parcels` (paged with the same keyset cursor as GET /parcels, filters as
+query parameters) and `wards`. Coordinates come in CRS84 (lon, lat) unless `crs` asks for
+EPSG:9214, the storage CRS (easting, northing).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import text
+
+from app.api.auth import ActorDep
+from app.api.deps import SessionDep
+from app.api.parcel_queries import FilterDep
+from app.api.responses import problems
+from app.config import STORAGE_SRID
+from app.errors import InvalidInput, NotFound
+from app.limits import MAX_PAGE_SIZE
+from app.services import parcel_search, parcels
+from app.spatial import crs as crs_codes
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+
+GEOJSON = "application/geo+json"
+CRS84 = crs_codes.uri(crs_codes.WGS84)
+STORAGE_URI = crs_codes.uri(STORAGE_SRID)
+CRS_LIST = [CRS84, STORAGE_URI]
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+COLLECTIONS = {
+    "parcels": ("Thửa đất", "Land parcels of the register, with their certificate status."),
+    "wards": ("Xã, phường", "Wards and communes of the town."),
+}
+JSON_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}}}}
+GEOJSON_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}}}
+
+
+def _link(href: str, rel: str, kind: str, title: str | None = None) -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": kind}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _srid(crs: str | None) -> int:
+    if crs is None or crs in (CRS84, "CRS84"):
+        return crs_codes.WGS84
+    if crs in (STORAGE_URI, f"EPSG:{STORAGE_SRID}"):
+        return STORAGE_SRID
+    raise InvalidInput(f"crs must be one of {', '.join(CRS_LIST)}.")
+
+
+def _crs_header(srid: int) -> dict[str, str]:
+    return {"Content-Crs": f"<{CRS84 if srid == crs_codes.WGS84 else STORAGE_URI}>"}
+
+
+@router.get("", responses=JSON_DOC)
+def landing(request: Request) -> dict[str, Any]:
+    """The landing page: what this service offers and where."""
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    return {
+        "title": "Sổ đăng ký thửa đất Việt Yên",
+        "description": "Land parcels and their certificate (GCN) status, as OGC API - Features.",
+        "links": [
+            _link(base, "self", "application/json", "This document"),
+            _link(
+                f"{root}/openapi.json",
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0",
+                "The API definition",
+            ),
+            _link(f"{root}/docs", "service-doc", "text/html", "The API documentation"),
+            _link(f"{base}/conformance", "conformance", "application/json", "Conformance"),
+            _link(f"{base}/collections", "data", "application/json", "Collections"),
+        ],
+    }
+
+
+@router.get("/conformance", responses=JSON_DOC)
+def conformance() -> dict[str, Any]:
+    """The conformance classes this service implements."""
+    return {"conformsTo": CONFORMANCE}
+
+
+def _collection(request: Request, session: SessionDep, name: str) -> dict[str, Any]:
+    title, description = COLLECTIONS[name]
+    table, column = ("parcel", "geom") if name == "parcels" else ("ward", "boundary")
+    extent = session.execute(
+        text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
+            f" (SELECT ST_Extent(ST_Transform({column}, 4326)) AS e FROM {table}) t"
+        )
+    ).one()
+    base = _base(request)
+    return {
+        "id": name,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "extent": {
+            "spatial": {
+                "bbox": [[*(float(v) for v in extent)]] if extent[0] is not None else [],
+                "crs": CRS84,
+            }
+        },
+        "crs": CRS_LIST,
+        "storageCrs": STORAGE_URI,
+        "links": [
+            _link(f"{base}/collections/{name}", "self", "application/json"),
+            _link(f"{base}/collections/{name}/items", "items", GEOJSON, title),
+        ],
+    }
+
+
+@router.get("/collections", responses=JSON_DOC)
+def collections(request: Request, session: SessionDep) -> dict[str, Any]:
+    """The collections: parcels and wards."""
+    base = _base(request)
+    return {
+        "links": [_link(f"{base}/collections", "self", "application/json")],
+        "collections": [_collection(request, session, name) for name in COLLECTIONS],
+        "crs": CRS_LIST,
+    }
+
+
+CollectionId = Annotated[str, Path(pattern="^(parcels|wards)$")]
+
+
+@router.get("/collections/{collection_id}", responses={**JSON_DOC, **problems(404)})
+def collection(
+    request: Request, session: SessionDep, collection_id: CollectionId
+) -> dict[str, Any]:
+    """One collection's description."""
+    return _collection(request, session, collection_id)
+
+
+def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    try:
+        numbers = [float(v) for v in bbox.split(",")]
+    except ValueError:
+        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy.") from None
+    if len(numbers) == 6:  # minx,miny,minz,maxx,maxy,maxz
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy, min before max.")
+    return numbers[0], numbers[1], numbers[2], numbers[3]
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=StreamingResponse,
+    responses={**GEOJSON_DOC, **problems(400, 404, 422)},
+)
+def items(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    collection_id: CollectionId,
+    where: FilterDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs.")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    crs: Annotated[str | None, Query(description="CRS84 (default) or EPSG:9214.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="From a next link.")] = None,
+) -> Response:
+    """The features of a collection, a page at a time (parcels: filters as for GET /parcels)."""
+    srid = _srid(crs)
+    where.bbox = _bbox(bbox)
+    where.bbox_srid = _srid(bbox_crs)
+    if collection_id == "wards":
+        return _wards(session, where, srid)
+    result = parcel_search.search(
+        session=session,
+        actor=actor,
+        query=parcel_search.Query(filter=where, crs=srid, limit=limit, cursor=cursor),
+    )
+    links = [_link(str(request.url), "self", GEOJSON)]
+    if result.next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=result.next_cursor)
+        links.append(_link(str(next_url), "next", GEOJSON))
+    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # the CRS is named in the Content-Crs header, as Part 2 says, not in the document
+    chunks = parcel_search.collection_chunks(
+        result, links, extra={"timeStamp": stamp}, name_crs=False
+    )
+    return StreamingResponse(chunks, media_type=GEOJSON, headers=_crs_header(srid))
+
+
+def _wards(session: SessionDep, where: Any, srid: int) -> Response:
+    clause = "true"
+    params: dict[str, Any] = {"srid": srid}
+    if where.bbox is not None:
+        clause = (
+            f"boundary && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :bs), {STORAGE_SRID})"
+        )
+        params.update(
+            x0=where.bbox[0],
+            y0=where.bbox[1],
+            x1=where.bbox[2],
+            y1=where.bbox[3],
+            bs=where.bbox_srid,
+        )
+    body = session.execute(
+        text(
+            "SELECT json_build_object('type', 'FeatureCollection', 'features',"
+            " coalesce(json_agg(json_build_object('type', 'Feature', 'id', code,"
+            " 'geometry', ST_AsGeoJSON(ST_Transform(boundary, :srid), 9, 0)::json,"
+            " 'properties', json_build_object('code', code, 'name', name, 'kind', kind))"
+            " ORDER BY code), '[]'), 'numberReturned', count(*), 'numberMatched', count(*),"
+            f" 'links', '[]'::json)::text FROM ward WHERE {clause}"
+        ),
+        params,
+    ).scalar_one()
+    return Response(body, media_type=GEOJSON, headers=_crs_header(srid))
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    responses={**GEOJSON_DOC, **problems(400, 404)},
+)
+def item(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    collection_id: CollectionId,
+    feature_id: Annotated[str, Path(max_length=20)],
+    crs: Annotated[str | None, Query(description="CRS84 (default) or EPSG:9214.")] = None,
+) -> Response:
+    """One feature."""
+    srid = _srid(crs)
+    base = _base(request)
+    if collection_id == "parcels":
+        if not feature_id.isdigit():
+            raise NotFound(f"There is no parcel {feature_id}.")
+        feature, _ = parcels.feature(
+            session=session, actor=actor, parcel_id=int(feature_id), crs=srid
+        )
+    else:
+        row = session.execute(
+            text(
+                "SELECT json_build_object('type', 'Feature', 'id', code, 'geometry',"
+                " ST_AsGeoJSON(ST_Transform(boundary, :srid), 9, 0)::json, 'properties',"
+                " json_build_object('code', code, 'name', name, 'kind', kind))"
+                " FROM ward WHERE code = :code"
+            ),
+            {"srid": srid, "code": feature_id},
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"There is no ward {feature_id}.")
+        feature = row
+    feature["links"] = [
+        _link(str(request.url), "self", GEOJSON),
+        _link(f"{base}/collections/{collection_id}", "collection", "application/json"),
+    ]
+    return Response(
+        json.dumps(feature, ensure_ascii=False), media_type=GEOJSON, headers=_crs_header(srid)
+    )
