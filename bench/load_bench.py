@@ -16,7 +16,6 @@ the writes lost: acknowledged transitions missing from the database afterwards.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import re
@@ -44,6 +43,7 @@ from app.domain.permissions import Role, command_line  # noqa: E402
 from app.ingest import samples  # noqa: E402
 from app.localdb import cluster as localdb  # noqa: E402
 from app.services import apikeys  # noqa: E402
+from bench.tools import tile_of, wrk_ms  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 CLI = str(Path(sys.executable).parent / "parcel-registry")
@@ -195,19 +195,13 @@ def _serve(cluster: localdb.Cluster, owner_url: str, port: int) -> subprocess.Po
         time.sleep(0.2)
 
 
-def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
-    return int((lon + 180) / 360 * n), int(y)
-
-
 def _tile_ranges(extent: Any) -> str:
     """Return the Lua table {[z] = {xmin, xmax, ymin, ymax}} of the tiles over the town."""
     west, south, east, north = (float(v) for v in extent)
     entries = []
     for z in (14, 15, 16):
-        x0, y0 = _tile(west, north, z)
-        x1, y1 = _tile(east, south, z)
+        x0, y0 = tile_of(west, north, z)
+        x1, y1 = tile_of(east, south, z)
         entries.append(f"[{z}] = {{{x0}, {x1}, {y0}, {y1}}}")
     return ", ".join(entries)
 
@@ -225,14 +219,6 @@ def _boxes(extent: Any) -> str:
 
 def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
-
-
-def _wrk_ms(output: str, label: str) -> float:
-    match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    if match is None:
-        return float("nan")
-    value, unit = float(match[1]), match[2]
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
 def main() -> None:
@@ -327,7 +313,7 @@ def main() -> None:
         print(f"{'':>8} {'clients':>8} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
         print(
             f"{'reads':>8} {args.readers:>8} {reads:>9} {reads / args.seconds:>7.0f}"
-            f" {_wrk_ms(wrk.stdout, '50'):>7.1f} {_wrk_ms(wrk.stdout, '99'):>7.1f}"
+            f" {wrk_ms(wrk.stdout, '50'):>7.1f} {wrk_ms(wrk.stdout, '99'):>7.1f}"
         )
         print(
             f"{'writes':>8} {args.writers:>8} {len(latencies):>9}"

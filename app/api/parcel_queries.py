@@ -210,7 +210,7 @@ def search_parcels(
             area_srid=body.parsed_crs(body.geometry_crs),
             wards=body.ward,
             sheets=body.sheet,
-            statuses=list(body.status),
+            statuses=body.status,
             certified=body.certified,
             registered=body.registered,
             land_uses=[c.upper() for c in body.land_use],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -13,17 +13,6 @@ from app.errors import InvalidInput
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.parcels import StrictModel
 from app.spatial import crs as crs_codes
-
-Status = Literal[
-    "unregistered",
-    "registered",
-    "in_review",
-    "returned",
-    "eligible",
-    "ineligible",
-    "signed",
-    "delivered",
-]
 
 
 class ParcelSearchIn(StrictModel):
@@ -49,7 +38,9 @@ class ParcelSearchIn(StrictModel):
         default_factory=list, max_length=100
     )
     sheet: list[int] = Field(default_factory=list, max_length=1000)
-    status: list[Status] = Field(default_factory=list)
+    status: list[Annotated[str, Field(max_length=20)]] = Field(
+        default_factory=list, max_length=20, description="Certificate statuses, any of."
+    )
     certified: bool | None = None
     registered: bool | None = None
     land_use: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,8}$")]] = Field(

@@ -190,3 +190,57 @@ def test_an_upload_retried_with_its_idempotency_key_is_queued_once(
     # the second and third copies were not kept
     assert len(list((tmp_path / "uploads").iterdir())) == 1
     _wait(client, first.json()["id"], headers["surveyor"])
+
+
+def test_a_gdal_path_in_the_upload_never_reaches_gdal(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    # a name such as /vsicurl/http://... would make GDAL open a connection: the listener
+    # here must see none, whether the name is the upload's or a member's
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    connections: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    trap = f"/vsicurl/http://127.0.0.1:{port}/parcels.shp"
+    client, headers = api
+    try:
+        with (SAMPLES / "parcels.zip").open("rb") as f:
+            named = client.post(
+                "/imports",
+                files={"file": (trap, f, "application/zip")},
+                data={"dry_run": "true"},
+                headers=headers["surveyor"],
+            )
+        assert named.status_code == 202, named.text
+        assert _wait(client, named.json()["id"], headers["surveyor"])["status"] == "succeeded"
+        member = tmp_path / "member.zip"
+        with zipfile.ZipFile(member, "w") as archive:
+            archive.writestr(trap, b"\0" * 100)
+        with member.open("rb") as f:
+            refused = client.post(
+                "/imports",
+                files={"file": ("member.zip", f, "application/zip")},
+                headers=headers["surveyor"],
+            )
+        assert 400 <= refused.status_code < 500, refused.text
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert connections == []

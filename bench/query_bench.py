@@ -1,0 +1,252 @@
+"""Query speed: one bbox query (about 1,000 parcels as GeoJSON) three ways, and tile times.
+
+    .venv/bin/python bench/query_bench.py [--parcels 1000000] [--seconds 20]
+
+On a throwaway PostGIS it loads a generated register (`gis_samples/generate.py`, through the
+service's own import), then, in one run on the same database:
+  1. this service: GET /parcels?bbox=...&limit=1000 (wrk, 10 connections);
+  2. tipg (installed with pip in a virtualenv of its own under .bench/), on a WGS84 copy of
+     the parcels (tipg cannot read a VN-2000 table): /collections/.../items?bbox=...;
+  3. PostgreSQL alone (pgbench, 10 clients): the equivalent SQL building the same
+     FeatureCollection, the ceiling;
+and prints requests per second and p50/p99 of each, then the time of every z14 and z16
+parcel tile over the densest part of town.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import to_sqlalchemy_url  # noqa: E402
+from app.localdb import cluster as localdb  # noqa: E402
+from bench.import_bench import generated, registry_import  # noqa: E402
+from bench.tools import tile_of, wrk_ms  # noqa: E402
+from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.support import free_port, fresh_database  # noqa: E402
+
+CLI = str(Path(sys.executable).parent / "parcel-registry")
+TIPG_ENV = ROOT / ".bench" / "tipg"
+TARGET = 1000
+
+
+def _tipg_python() -> Path:
+    """Return the Python of tipg's own virtualenv, making it once."""
+    python = TIPG_ENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_ENV)], check=True)
+        subprocess.run(
+            [str(TIPG_ENV / "bin" / "pip"), "install", "--quiet", "tipg", "uvicorn"], check=True
+        )
+    return python
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not come up")
+        time.sleep(0.3)
+
+
+def _densest_box(conn: object, target: int) -> tuple[float, float, float, float]:
+    """Return a WGS84 box around the densest spot holding about `target` parcels."""
+    execute = conn.execute  # type: ignore[attr-defined]
+    lon, lat = execute(
+        text(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(ST_Collect("
+            "ST_PointOnSurface(geom))), 4326) AS c FROM parcel WHERE ward_code ="
+            " (SELECT ward_code FROM parcel GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)) t"
+        )
+    ).one()
+    half = 0.0005
+    while True:
+        box = (lon - half, lat - half, lon + half, lat + half)
+        found = execute(
+            text(
+                "SELECT count(*) FROM parcel WHERE geom && ST_Transform("
+                "ST_MakeEnvelope(:a, :b, :c, :d, 4326), 9214)"
+            ),
+            dict(zip("abcd", box, strict=True)),
+        ).scalar_one()
+        if found >= target:
+            return box
+        half *= 1.1
+
+
+def _wrk(url: str, seconds: int) -> tuple[float, float, float, str]:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c10", f"-d{seconds}s", "--latency", "--timeout", "10s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return (
+        rps,
+        wrk_ms(out, "50"),
+        wrk_ms(out, "99"),
+        f"{errors[1]} non-2xx" if errors else "0 errors",
+    )
+
+
+def _pgbench(url: str, sql: str, seconds: int, work: Path) -> tuple[float, float, float]:
+    script = work / "query.sql"
+    script.write_text(sql)
+    log_dir = work / "pgbench"
+    log_dir.mkdir(exist_ok=True)
+    pgbench = shutil.which("pgbench") or next(
+        str(p) for p in Path("/usr/lib/postgresql").glob("*/bin/pgbench")
+    )
+    out = subprocess.run(
+        [pgbench, "-n", "-c", "10", "-j", "2", "-T", str(seconds), "-f", str(script), "-l"]
+        + ["--log-prefix", str(log_dir / "log"), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out)[1])  # type: ignore[index]
+    latencies = [
+        int(line.split()[2]) / 1000
+        for log in log_dir.glob("log*")
+        for line in log.read_text().splitlines()
+    ]
+    q = statistics.quantiles(latencies, n=100)
+    return tps, q[49], q[98]
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    for tool in ("wrk",):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: apt-get install {tool}")
+    tipg = _tipg_python()
+    home = Path(tempfile.mkdtemp(prefix="parcel-registry-qbench-"))
+    cluster = localdb.Cluster(home=home, port=free_port())
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        server = localdb.up(cluster)
+        with fresh_database(server, "qbench") as url, tempfile.TemporaryDirectory() as work:
+            prepare_register(url)
+            seconds, _, _ = registry_import(url, generated(args.parcels), Path(work))
+            print(f"loaded {args.parcels} parcels through the import in {seconds:.0f} s")
+            engine = create_engine(to_sqlalchemy_url(url))
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "CREATE TABLE parcel_wgs84 AS SELECT id, status, ward_code,"
+                        " sheet_no, parcel_no, area_m2, disputed, origin_confirmed,"
+                        " ST_Transform(geom, 4326)::geometry(MultiPolygon, 4326) AS geom"
+                        " FROM parcel"
+                    )
+                )
+                conn.execute(text("ALTER TABLE parcel_wgs84 ADD PRIMARY KEY (id)"))
+                conn.execute(text("CREATE INDEX ON parcel_wgs84 USING gist (geom)"))
+                conn.execute(text("ANALYZE parcel_wgs84"))
+                conn.execute(text("ANALYZE parcel"))
+                box = _densest_box(conn, TARGET)
+            engine.dispose()
+            bbox = ",".join(f"{v:.6f}" for v in box)
+            ours_port, tipg_port = free_port(), free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
+            env.update(
+                DATABASE_URL=cluster.service_url(url.rsplit("/", 1)[1]),
+                MIGRATION_DATABASE_URL=url,
+                PORT=str(ours_port),
+                PARCELS_LOG_LEVEL="WARNING",
+                PARCELS_IMPORT_WORKER="false",
+            )
+            procs.append(subprocess.Popen([CLI, "serve", "--no-samples"], env=env))
+            _wait(f"http://127.0.0.1:{ours_port}/health", procs[-1])
+            tipg_env = dict(
+                os.environ,
+                DATABASE_URL=url,
+                TIPG_DB_TABLES='["public.parcel_wgs84"]',
+                TIPG_MAX_FEATURES_PER_QUERY="10000",
+            )
+            procs.append(
+                subprocess.Popen(
+                    [str(tipg), "-m", "uvicorn", "tipg.main:app", "--port", str(tipg_port)],
+                    env=tipg_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            _wait(f"http://127.0.0.1:{tipg_port}/collections", procs[-1])
+            ours = f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
+            theirs = (
+                f"http://127.0.0.1:{tipg_port}/collections/public.parcel_wgs84/items"
+                f"?bbox={bbox}&limit=10000"
+            )
+            n_ours = len(httpx.get(ours, timeout=60).json()["features"])
+            n_theirs = len(httpx.get(theirs, timeout=60).json()["features"])
+            sql = (
+                "SELECT json_build_object('type', 'FeatureCollection', 'features',"
+                " json_agg(json_build_object('type', 'Feature', 'id', id, 'geometry',"
+                " ST_AsGeoJSON(ST_Transform(geom, 4326), 9)::json, 'properties',"
+                " json_build_object('status', status, 'ward_code', ward_code))))::text"
+                " FROM parcel WHERE geom && ST_Transform(ST_MakeEnvelope("
+                f"{bbox}, 4326), 9214) AND retired_at IS NULL;\n"
+            )
+            print(f"box {bbox}: {n_ours} parcels (tipg {n_theirs})")
+            rows = [
+                ("this service", *_wrk(ours, args.seconds)),
+                ("tipg", *_wrk(theirs, args.seconds)),
+            ]
+            tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work))
+            rows.append(("PostgreSQL (pgbench)", tps, p50, p99, "-"))
+            print(f"{'':<22} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
+            for name, rps, q50, q99, errors in rows:
+                print(f"{name:<22} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
+            lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            tiles = f"http://127.0.0.1:{ours_port}/tiles/parcels"
+            for z in (14, 16):
+                cx, cy = tile_of(lon, lat, z)
+                times, sizes = [], []
+                for dx in (-1, 0, 1):
+                    for dy in (-1, 0, 1):
+                        url_tile = f"{tiles}/{z}/{cx + dx}/{cy + dy}.mvt"
+                        httpx.get(url_tile, timeout=60)  # warm
+                        started = time.perf_counter()
+                        response = httpx.get(url_tile, timeout=60)
+                        times.append((time.perf_counter() - started) * 1000)
+                        sizes.append(len(response.content))
+                print(
+                    f"z{z} tiles (3x3 around the box): max {max(times):.0f} ms,"
+                    f" median {statistics.median(times):.0f} ms,"
+                    f" largest {max(sizes) / 1024:.0f} KiB"
+                )
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+        localdb.destroy(cluster)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
