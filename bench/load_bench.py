@@ -6,7 +6,7 @@ On a throwaway PostGIS with the sample register, it starts the service as `make 
 (`parcel-registry serve`, connecting as the service's own role), then at the same time:
   - wrk (C, `apt-get install wrk`) with `--readers` connections cycles through the reads
     (a parcel, its history, its disputes, parcel queries by box, parcel tiles at zooms
-    14-16, a ward, the wards, the code lists), anonymously and as a GIS viewer;
+    16-18, a ward, the wards, the code lists), anonymously and as a GIS viewer;
   - `--writers` registry officers (Python, one parcel at a time each) move parcels through
     the certificate life cycle with If-Match and Idempotency-Key, and submit complaints.
 It prints throughput, p50 and p99 for reads and writes, the errors (any answer not 2xx), and
@@ -75,7 +75,7 @@ function init(args)
   end
   for _, w in ipairs({%(wards)s}) do n = n + 1; paths[n] = {"/wards/" .. w, nil} end
   for i = 1, 300 do
-    local z = math.random(14, 16)
+    local z = math.random(16, 18)
     local t = tiles[z]
     n = n + 1
     paths[n] = {string.format("/tiles/parcels/%%d/%%d/%%d.mvt", z,
@@ -199,7 +199,7 @@ def _tile_ranges(extent: Any) -> str:
     """Return the Lua table {[z] = {xmin, xmax, ymin, ymax}} of the tiles over the town."""
     west, south, east, north = (float(v) for v in extent)
     entries = []
-    for z in (14, 15, 16):
+    for z in (16, 17, 18):
         x0, y0 = tile_of(west, north, z)
         x1, y1 = tile_of(east, south, z)
         entries.append(f"[{z}] = {{{x0}, {x1}, {y0}, {y1}}}")

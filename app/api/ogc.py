@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 
 from app.api.auth import ActorDep
@@ -165,7 +164,7 @@ def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 
 @router.get(
     "/collections/{collection_id}/items",
-    response_class=StreamingResponse,
+    response_class=Response,
     responses={**GEOJSON_DOC, **problems(400, 404, 422)},
 )
 def items(
@@ -200,7 +199,7 @@ def items(
     chunks = parcel_search.collection_chunks(
         result, links, extra={"timeStamp": stamp}, name_crs=False
     )
-    return StreamingResponse(chunks, media_type=GEOJSON, headers=_crs_header(srid))
+    return Response(b"".join(chunks), media_type=GEOJSON, headers=_crs_header(srid))
 
 
 def _wards(session: SessionDep, where: Any, srid: int) -> Response:

@@ -107,7 +107,7 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "url": f"/ogc/collections/parcels/items/{p}"
         },
         ("GET", "/parcels/export.{fmt}"): {"url": f"/parcels/export.csv?ward={WARD}&sheet=99"},
-        ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): {"url": "/tiles/parcels/14/13020/7200.mvt"},
+        ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): {"url": "/tiles/parcels/16/52083/28801.mvt"},
         ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): {"url": "/tiles/wards/12/3255/1800.mvt"},
         ("GET", "/parcels"): {"url": f"/parcels?ward={WARD}&limit={MAX_PAGE_SIZE}"},
         ("POST", "/parcels/search"): {
