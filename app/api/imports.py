@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.api.auth import ActorDep
@@ -50,7 +50,6 @@ def _status(job: ImportJob) -> dict[str, Any]:
 
 @router.post("", status_code=202, responses=problems(401, 403, 413, 415, 422))
 def upload(
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
@@ -82,9 +81,8 @@ def upload(
     """
     authorize(actor, Action.IMPORT)
     limit = settings.max_upload_mb * 1024 * 1024
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise jobs.UploadTooLarge(f"The upload is larger than {settings.max_upload_mb} MiB.")
+    # the body's size was counted as it streamed in (BodyLimitMiddleware); the spool checks
+    # the file's own size against the same limit
     if crs is not None and crs not in SUPPORTED:
         raise InvalidInput(f"crs {crs} is not one the registry reads; see the documentation.")
     try:
