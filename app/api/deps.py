@@ -33,4 +33,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the endpoint returns, before the answer
+# leaves; FastAPI's default runs the code after `yield` once the answer is sent, and a client
+# could then be told of a write that a crash (or a failed commit) undid
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

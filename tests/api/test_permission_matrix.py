@@ -329,7 +329,7 @@ def test_reads_without_the_right_never_carry_holders_or_dispute_parties(
         if method != "GET" or role not in MATRIX[(method, path)] or "{import_id}" in path:
             continue  # (no import exists here to read)
         response = client.get(_request(world, method, path)["url"], headers=_headers(keys, role))
-        assert response.status_code == 200, (path, response.text)
+        assert response.status_code in (200, 204), (path, response.text)  # 204: empty tile
         if path == "/parcels":  # the parcel with the holder is among those read
             assert world.parcel in [f["id"] for f in response.json()["features"]]
         for secret in (HOLDER, HOLDER_ID, PARTY):
