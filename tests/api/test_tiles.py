@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,16 +10,10 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import Connection, text
 
+from bench.tools import tile_of
 from tests.api.conftest import Keys
 
 MVT = "application/vnd.mapbox-vector-tile"
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 def _centre_of(connection: Connection, parcel_id: int) -> tuple[float, float]:
@@ -60,7 +53,7 @@ def _decode(response: httpx.Response, layer: str) -> list[dict[str, Any]]:
 def test_a_parcel_tile_holds_the_parcels_that_meet_it(
     client: httpx.Client, connection: Connection, z: int
 ) -> None:
-    x, y = _tile_of(*_centre_of(connection, 1), z)
+    x, y = tile_of(*_centre_of(connection, 1), z)
     features = _decode(client.get(f"/tiles/parcels/{z}/{x}/{y}.mvt"), "parcels")
     ids = {f["id"] for f in features}
     assert 1 in ids
@@ -73,7 +66,7 @@ def test_a_parcel_tile_holds_the_parcels_that_meet_it(
 
 def test_empty_tiles_and_low_zooms_answer_204(client: httpx.Client, connection: Connection) -> None:
     assert client.get("/tiles/parcels/16/0/0.mvt").status_code == 204  # the Arctic
-    x, y = _tile_of(*_centre_of(connection, 1), 15)
+    x, y = tile_of(*_centre_of(connection, 1), 15)
     assert client.get(f"/tiles/parcels/15/{x}/{y}.mvt").status_code == 204  # below zoom 16
     assert client.get("/tiles/wards/10/0/0.mvt").status_code == 204
 
@@ -86,7 +79,7 @@ def test_an_unchanged_tile_is_304_and_an_edit_changes_it(
 ) -> None:
     parcel = new_parcel()
     z = 16
-    x, y = _tile_of(*_centre_of(connection, parcel["id"]), z)
+    x, y = tile_of(*_centre_of(connection, parcel["id"]), z)
     url = f"/tiles/parcels/{z}/{x}/{y}.mvt"
     first = client.get(url)
     etag = first.headers["ETag"]
@@ -105,7 +98,7 @@ def test_an_unchanged_tile_is_304_and_an_edit_changes_it(
 
 
 def test_ward_tiles_carry_code_name_and_kind(client: httpx.Client, connection: Connection) -> None:
-    x, y = _tile_of(*_centre_of(connection, 1), 11)
+    x, y = tile_of(*_centre_of(connection, 1), 11)
     features = _decode(client.get(f"/tiles/wards/11/{x}/{y}.mvt"), "wards")
     codes = {f["properties"]["code"] for f in features}
     ward = connection.execute(text("SELECT ward_code FROM parcel WHERE id = 1")).scalar_one()
