@@ -21,6 +21,7 @@ from app.api import (
     parcel_queries,
     parcels,
     reports,
+    stats,
     tiles,
     wards,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
         disputes.router,
         complaints.router,
         reports.router,
+        stats.router,
         wards.router,
         tiles.router,
         ogc.router,

@@ -294,10 +294,12 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
         conn,
         (
             "INSERT INTO parcel (id, survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
-            " area_m2, legal_area_m2, address, extra, version)"
-            " SELECT parcel_id, commune, ward_code, sheet_no, parcel_no, geom,"
-            " round(ST_Area(geom)::numeric, 2), legal_area, address, extra, 1"
-            " FROM import_match WHERE old_id IS NULL"
+            " area_m2, legal_area_m2, address, extra, version, land_use_group)"
+            " SELECT m.parcel_id, m.commune, m.ward_code, m.sheet_no, m.parcel_no, m.geom,"
+            " round(ST_Area(m.geom)::numeric, 2), m.legal_area, m.address, m.extra, 1,"
+            # the group its one land use gives it: the trigger on land uses then finds it set
+            " t.group_code FROM import_match m"
+            " LEFT JOIN land_use_type t ON t.code = m.land_use_code WHERE m.old_id IS NULL"
         ),
     )
     _execute(

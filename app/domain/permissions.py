@@ -33,6 +33,7 @@ class Action(StrEnum):
     IMPORT = "parcel.import"  # upload surveyors' files
     APIKEY_MANAGE = "apikey.manage"
     AUDIT_READ = "audit.read"
+    TARGET_WRITE = "target.write"  # Directive 30 targets per ward and year
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -51,6 +52,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.IMPORT: frozenset({Role.SURVEYOR}),
     Action.APIKEY_MANAGE: frozenset(),
     Action.AUDIT_READ: frozenset({Role.INSPECTOR}),
+    Action.TARGET_WRITE: frozenset(),
 }
 
 # A ward officer acts only within their own ward.

@@ -85,6 +85,16 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api-keys"): frozenset({"admin"}),
     ("POST", "/api-keys"): frozenset({"admin"}),
     ("DELETE", "/api-keys/{key_id}"): frozenset({"admin"}),
+    ("GET", "/stats/wards"): ANYONE,
+    ("GET", "/stats/wards.geojson"): ANYONE,
+    ("GET", "/stats/summary"): ANYONE,
+    ("GET", "/stats/timeline"): ANYONE,
+    ("GET", "/stats/progress.csv"): ANYONE,
+    ("GET", "/stats/progress.xlsx"): ANYONE,
+    ("GET", "/stats/targets"): ANYONE,
+    ("PUT", "/stats/targets/{year}"): frozenset({"admin"}),
+    ("PUT", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
+    ("DELETE", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
 }
 
 
@@ -220,6 +230,21 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "json": {"name": "Cán bộ mới", "role": "gis_viewer"},
         },
         ("DELETE", "/api-keys/{key_id}"): {"url": "/api-keys/999999"},
+        ("GET", "/stats/wards"): {"url": "/stats/wards"},
+        ("GET", "/stats/wards.geojson"): {"url": "/stats/wards.geojson"},
+        ("GET", "/stats/summary"): {"url": "/stats/summary"},
+        ("GET", "/stats/timeline"): {"url": "/stats/timeline"},
+        ("GET", "/stats/progress.csv"): {"url": "/stats/progress.csv"},
+        ("GET", "/stats/progress.xlsx"): {"url": "/stats/progress.xlsx"},
+        ("GET", "/stats/targets"): {"url": "/stats/targets"},
+        ("PUT", "/stats/targets/{year}"): {"url": "/stats/targets/2031", "json": {"share": 0.5}},
+        ("PUT", "/stats/targets/{year}/wards/{ward_code}"): {
+            "url": f"/stats/targets/2031/wards/{WARD}",
+            "json": {"share": 0.5},
+        },
+        ("DELETE", "/stats/targets/{year}/wards/{ward_code}"): {
+            "url": f"/stats/targets/2031/wards/{WARD}"
+        },
     }
     return requests[(method, path)]
 

@@ -1,0 +1,105 @@
+"""SQL over the coverage counters (revision 0009): the figures as of a day, recent changes.
+
+The counters are `stat_total` (one row per ward, principal land-use group and status), the
+changes per day in `stat_day`, and what the triggers appended since the last compaction in
+`stat_delta`. As of day D: stat_total + the pending rows of days up to D - the days after D.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.db.models import COUNTER_MEASURES
+from app.domain.lifecycle import STATUSES
+
+MEASURES = COUNTER_MEASURES
+BACKLOG = tuple(m.removeprefix("backlog_") for m in MEASURES if m.startswith("backlog_"))
+_CERTIFIED = "status IN ('signed', 'delivered')"
+
+_cols = ", ".join(MEASURES)
+_negated = ", ".join(f"-{m}" for m in MEASURES)
+_status_counts = ", ".join(
+    f"coalesce(sum(parcels) FILTER (WHERE status = '{s}'), 0) AS status_{s}" for s in STATUSES
+)
+_sums = ", ".join(f"coalesce(sum({m}), 0) AS {m}" for m in MEASURES)
+
+STATE_SQL = text(
+    f"""
+    WITH state AS (
+        SELECT ward_code, land_use_group, status, {_cols} FROM stat_total
+        UNION ALL
+        SELECT ward_code, land_use_group, status, {_cols} FROM stat_delta WHERE day <= :day
+        UNION ALL
+        SELECT ward_code, land_use_group, status, {_negated} FROM stat_day WHERE day > :day
+    )
+    SELECT ward_code, land_use_group, GROUPING(ward_code) = 1 AS all_wards,
+           GROUPING(land_use_group) = 1 AS all_groups, {_sums},
+           coalesce(sum(area_m2) FILTER (WHERE status <> 'unregistered'), 0)
+               AS registered_area_m2,
+           coalesce(sum(area_m2) FILTER (WHERE {_CERTIFIED}), 0) AS certified_area_m2,
+           {_status_counts}
+    FROM state
+    GROUP BY GROUPING SETS ((ward_code), (ward_code, land_use_group), (), (land_use_group))
+    """
+)
+
+RECENT_SQL = text(
+    f"""
+    WITH changes AS (
+        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_day
+        WHERE day > :since AND day <= :day
+        UNION ALL
+        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_delta
+        WHERE day > :since AND day <= :day
+    )
+    SELECT ward_code, land_use_group, GROUPING(ward_code) = 1 AS all_wards,
+           GROUPING(land_use_group) = 1 AS all_groups,
+           coalesce(sum(returns) FILTER (WHERE day >= :month_start), 0) AS returns_this_month,
+           coalesce(sum(parcels) FILTER (WHERE {_CERTIFIED} AND day > :rate_since), 0)
+               AS certified_recent,
+           coalesce(sum(parcels) FILTER (WHERE {_CERTIFIED} AND day > :week_since), 0)
+               AS certified_last_week
+    FROM changes
+    GROUP BY GROUPING SETS ((ward_code), (ward_code, land_use_group), (), (land_use_group))
+    """
+)
+
+FIRST_DAY_SQL = text(
+    "SELECT least((SELECT min(day) FROM stat_day), (SELECT min(day) FROM stat_delta))"
+)
+
+
+def state(session: Session, day: date) -> list[dict[str, Any]]:
+    """Return the figures as of the end of `day`: per ward, per ward and group, for the town
+    and per group (flags all_wards and all_groups say which)."""
+    return [dict(row._mapping) for row in session.execute(STATE_SQL, {"day": day})]
+
+
+def recent(session: Session, day: date, rate_days: int) -> list[dict[str, Any]]:
+    """Return, keyed like state(), the dossiers returned in the month of `day` up to it, and
+    the parcels certified (net) in the `rate_days` and in the 7 days up to it."""
+    month_start = day.replace(day=1)
+    since = min(month_start - timedelta(days=1), day - timedelta(days=rate_days))
+    params = {
+        "day": day,
+        "since": since,
+        "month_start": month_start,
+        "rate_since": day - timedelta(days=rate_days),
+        "week_since": day - timedelta(days=7),
+    }
+    return [dict(row._mapping) for row in session.execute(RECENT_SQL, params)]
+
+
+def first_day(session: Session) -> date | None:
+    """Return the first day the counters hold a change for."""
+    value: date | None = session.execute(FIRST_DAY_SQL).scalar()
+    return value
+
+
+def compact(session: Session) -> int:
+    """Fold the appended changes into the totals and the days; return how many rows."""
+    return int(session.execute(text("SELECT stat_compact()")).scalar_one())

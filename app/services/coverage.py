@@ -1,0 +1,159 @@
+"""Coverage statistics: the figures per ward and for the town, as of a day, against targets.
+
+No personal data here: counts and areas only, readable by anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.db import coverage_sql
+from app.domain import progress
+from app.domain.lifecycle import STATUSES
+from app.errors import InvalidInput
+
+NO_GROUP = ""  # parcels with no land use recorded
+NO_GROUP_NAME = "Chưa xác định loại đất"
+
+
+def load_targets(session: Session) -> progress.Targets:
+    """Return the targets as set now."""
+    town: dict[int, float] = {}
+    wards: dict[str, dict[int, float]] = {}
+    rows = session.execute(text("SELECT ward_code, year, share FROM coverage_target"))
+    for ward_code, year, share in rows:
+        if ward_code is None:
+            town[year] = float(share)
+        else:
+            wards.setdefault(ward_code, {})[year] = float(share)
+    return progress.Targets(town=town, wards=wards)
+
+
+def _share(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _figures(row: dict[str, Any] | None, recent: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    recent = recent or {}
+
+    def count(name: str) -> int:
+        return int(row.get(name) or 0)
+
+    def area(name: str) -> float:
+        return float(row.get(name) or 0)
+
+    parcels = count("parcels")
+    certified = count("status_signed") + count("status_delivered")
+    registered = parcels - count("status_unregistered")
+    return {
+        "parcels": parcels,
+        "area_m2": area("area_m2"),
+        "registered": registered,
+        "registered_area_m2": area("registered_area_m2"),
+        "certified": certified,
+        "certified_area_m2": area("certified_area_m2"),
+        "certified_share": _share(certified, parcels),
+        "certified_area_share": _share(area("certified_area_m2"), area("area_m2")),
+        "certified_last_week": int(recent.get("certified_last_week") or 0),
+        "in_custody": count("status_signed"),
+        "origin_confirmed": count("origin_confirmed"),
+        "time_of_use_confirmed": count("time_of_use_confirmed"),
+        "confirmed": count("confirmed"),
+        "open_disputes": count("disputed"),
+        "returned_this_month": int(recent.get("returns_this_month") or 0),
+        "returned_total": count("returns"),
+        "not_certified": parcels - certified,
+        "backlog": {reason: count(f"backlog_{reason}") for reason in coverage_sql.BACKLOG},
+        "by_status": {status: count(f"status_{status}") for status in STATUSES},
+    }
+
+
+def _progress(
+    figures: dict[str, Any],
+    recent: dict[str, Any] | None,
+    *,
+    targets: progress.Targets,
+    ward_code: str | None,
+    day: date,
+) -> dict[str, Any]:
+    done = progress.progress(
+        targets=targets,
+        ward_code=ward_code,
+        day=day,
+        parcels=figures["parcels"],
+        certified=figures["certified"],
+        certified_recent=int((recent or {}).get("certified_recent") or 0),
+    )
+    return {
+        "target_year": done.year,
+        "target_share": done.target_share,
+        "expected_share": done.expected_share,
+        "behind": done.behind,
+        "parcels_to_expected": done.parcels_to_expected,
+        "weekly_rate": done.weekly_rate,
+        "projected_completion": done.projected_completion,
+    }
+
+
+def as_of(session: Session, day: date) -> dict[str, Any]:
+    """Return the coverage document as of the end of `day`: the town and every ward, each
+    with its figures, its progress against the target and its figures per land-use group."""
+    state = coverage_sql.state(session, day)
+    recent = coverage_sql.recent(session, day, progress.RATE_WEEKS * 7)
+    targets = load_targets(session)
+    groups = [
+        (code, name)
+        for code, name in session.execute(
+            text("SELECT code, name FROM land_use_group ORDER BY sort_order")
+        )
+    ]
+
+    def keyed(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {
+            (r["ward_code"], r["land_use_group"], r["all_wards"], r["all_groups"]): r for r in rows
+        }
+
+    states, changes = keyed(state), keyed(recent)
+    if any(not r["all_groups"] and r["land_use_group"] == NO_GROUP for r in state):
+        groups.append((NO_GROUP, NO_GROUP_NAME))
+
+    def block(ward_code: str | None) -> dict[str, Any]:
+        key = (ward_code, None, ward_code is None, True)
+        figures = _figures(states.get(key), changes.get(key))
+        figures |= _progress(
+            figures, changes.get(key), targets=targets, ward_code=ward_code, day=day
+        )
+        figures["by_land_use_group"] = []
+        for code, name in groups:
+            key = (ward_code, code, ward_code is None, False)
+            figures["by_land_use_group"].append(
+                {
+                    "land_use_group": code,
+                    "name": name,
+                    **_figures(states.get(key), changes.get(key)),
+                }
+            )
+        return figures
+
+    wards = [
+        {"ward_code": code, "ward_name": name, "kind": kind, **block(code)}
+        for code, name, kind in session.execute(
+            text("SELECT code, name, kind FROM ward ORDER BY code")
+        )
+    ]
+    return {"as_of": day, "town": block(None), "wards": wards}
+
+
+def check_day(day: date | None) -> date:
+    """Return the day asked for, today by default; refuse a day still to come."""
+    today = progress.local_today()
+    if day is None:
+        return today
+    if day > today:
+        raise InvalidInput(f"as_of {day} is still to come; today is {today}.")
+    return day
