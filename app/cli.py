@@ -71,7 +71,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     if settings.load_samples and not args.no_samples:
         engine = make_engine(settings)
         try:
-            samples.load_if_empty(engine=engine, directory=PROJECT_ROOT / "gis_samples")
+            samples.load_if_empty(
+                engine=engine,
+                directory=PROJECT_ROOT / "gis_samples",
+                history_weeks=settings.sample_history_weeks,
+            )
         finally:
             engine.dispose()
     host = args.host or settings.host
@@ -128,7 +132,12 @@ def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
     migrate.upgrade(settings.migration_url())
     engine = make_engine(settings)
     try:
-        loaded = samples.load_if_empty(engine=engine, directory=Path(args.directory))
+        weeks = settings.sample_history_weeks if args.history_weeks is None else args.history_weeks
+        if not 0 <= weeks <= 104:
+            raise CliError(f"--history-weeks must be 0 to 104, not {weeks}")
+        loaded = samples.load_if_empty(
+            engine=engine, directory=Path(args.directory), history_weeks=weeks
+        )
     finally:
         engine.dispose()
     print(
@@ -342,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     smp = sub.add_parser("samples", help="sample data")
     smp.add_argument("action", choices=["load"])
     smp.add_argument("--directory", default=str(PROJECT_ROOT / "gis_samples"))
+    smp.add_argument(
+        "--history-weeks",
+        type=int,
+        help="weeks of certification drive to play on them (default PARCELS_SAMPLE_HISTORY_WEEKS)",
+    )
     smp.set_defaults(func=cmd_samples)
     return parser
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     )
     anonymous_writes_window_s: float = Field(3600.0, gt=0, description="That window, seconds.")
     load_samples: bool = Field(True, description="Load gis_samples/ into an empty register.")
+    sample_history_weeks: int = Field(
+        10, ge=0, le=104, description="Weeks of certification drive played on the samples."
+    )
     upload_dir: Path = Field(
         PROJECT_ROOT / ".uploads", description="Where uploaded files are kept for their import."
     )
@@ -73,6 +76,17 @@ class Settings(BaseSettings):
     import_worker: bool = Field(True, description="Run queued imports in this process.")
     import_stale_after_s: float = Field(
         30.0, gt=0, description="A running import silent this long is taken as interrupted."
+    )
+    stats_upkeep: bool = Field(
+        True, description="Compact the coverage counters and take snapshots in this process."
+    )
+    stats_compact_every_s: float = Field(
+        2.0, gt=0, description="How often the coverage counters are compacted, seconds."
+    )
+    dashboard_modules: Path = Field(
+        PROJECT_ROOT / "dashboard" / "node_modules",
+        description="The npm packages /dashboard loads (Leaflet, Chart.js), as "
+        "scripts/bootstrap.sh installs them from dashboard/package-lock.json.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

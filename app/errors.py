@@ -48,6 +48,14 @@ class DatabaseUnavailable(RegistryError):
     title = "Database unavailable"
 
 
+class DashboardUnavailable(RegistryError):
+    """The front-end libraries of /dashboard are not installed."""
+
+    status = 503
+    slug = "dashboard-unavailable"
+    title = "Dashboard unavailable"
+
+
 class ProblemResponse(JSONResponse):
     """A JSON response with the problem+json media type."""
 

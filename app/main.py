@@ -13,6 +13,7 @@ from app.api import (
     apikeys,
     audit,
     complaints,
+    dashboard,
     disputes,
     health,
     imports,
@@ -33,6 +34,7 @@ from app.db.session import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.ingest import jobs
 from app.limits import MAX_JSON_BODY_BYTES
+from app.services import stats_upkeep
 
 DESCRIPTION = """
 Land-parcel registry for the Directive 30 certification drive (Việt Yên): parcels with their
@@ -52,13 +54,21 @@ def create_app(settings: Settings) -> FastAPI:
         else None
     )
 
+    upkeep = (
+        stats_upkeep.Upkeep(engine, every_s=settings.stats_compact_every_s)
+        if settings.stats_upkeep
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if worker is not None:
-            worker.start()
+        for thread in (worker, upkeep):
+            if thread is not None:
+                thread.start()
         yield
-        if worker is not None:
-            worker.stop()
+        for thread in (worker, upkeep):
+            if thread is not None:
+                thread.stop()
         engine.dispose()
 
     # docs assets served by the app itself: registry offices may have no route to a CDN
@@ -96,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         apikeys.router,
         imports.router,
         audit.router,
+        dashboard.router,
     ):
         app.include_router(router)
     return app

@@ -6,11 +6,13 @@ On a throwaway PostGIS with the sample register, it starts the service as `make 
 (`parcel-registry serve`, connecting as the service's own role), then at the same time:
   - wrk (C, `apt-get install wrk`) with `--readers` connections cycles through the reads
     (a parcel, its history, its disputes, parcel queries by box, parcel tiles at zooms
-    16-18, a ward, the wards, the code lists), anonymously and as a GIS viewer;
+    16-18, a ward, the wards, the code lists, the coverage statistics), anonymously and as
+    a GIS viewer;
   - `--writers` registry officers (Python, one parcel at a time each) move parcels through
     the certificate life cycle with If-Match and Idempotency-Key, and submit complaints.
 It prints throughput, p50 and p99 for reads and writes, the errors (any answer not 2xx), and
-the writes lost: acknowledged transitions missing from the database afterwards.
+the writes lost: acknowledged transitions missing from the database afterwards, and whether
+the coverage counters still equal the GROUP BY over the parcels.
 """
 
 from __future__ import annotations
@@ -89,6 +91,10 @@ function init(args)
   n = n + 1; paths[n] = {"/wards", nil}
   n = n + 1; paths[n] = {"/land-use-types", nil}
   n = n + 1; paths[n] = {"/land-origin-types", nil}
+  for _, s in ipairs({"/stats/wards", "/stats/summary", "/stats/wards.geojson",
+                      "/stats/timeline"}) do
+    n = n + 1; paths[n] = {s, nil}
+  end
 end
 local i = 0
 function request()
@@ -301,8 +307,24 @@ def main() -> None:
                     )
                 )
             }
+            counted = conn.execute(
+                text(
+                    "SELECT sum(parcels) FILTER (WHERE status IN ('signed', 'delivered')),"
+                    " sum(parcels) FILTER (WHERE status = 'signed'), sum(parcels)"
+                    " FROM (SELECT status, parcels FROM stat_total"
+                    " UNION ALL SELECT status, parcels FROM stat_delta) c"
+                )
+            ).one()
+            grouped = conn.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE status IN ('signed', 'delivered')),"
+                    " count(*) FILTER (WHERE status = 'signed'), count(*)"
+                    " FROM parcel WHERE retired_at IS NULL"
+                )
+            ).one()
         engine.dispose()
         lost = [a for a in acknowledged if a not in found]
+        counters_exact = tuple(counted) == tuple(grouped)
         latencies = [x for w in writers for x in w.latencies]
         errors = [e for w in writers for e in w.errors]
         requests = re.search(r"(\d+) requests in", wrk.stdout)
@@ -326,9 +348,13 @@ def main() -> None:
             f" writes {len(errors)}"
             f"; acknowledged transitions {len(acknowledged)}, lost {len(lost)}"
         )
+        print(
+            f"coverage counters (certified, in custody, parcels) {tuple(counted)},"
+            f" GROUP BY {tuple(grouped)}: {'equal' if counters_exact else 'DIFFERENT'}"
+        )
         for error in errors[:5]:
             print("  ", error)
-        if errors or lost or non_2xx or socket_errors:
+        if errors or lost or non_2xx or socket_errors or not counters_exact:
             raise SystemExit(1)
     finally:
         if proc is not None:

@@ -76,6 +76,14 @@ def test_serve_sets_up_local_postgis_and_keeps_data_across_restarts(tmp_path: Pa
                 [CLI, "db", "url"], env=env, capture_output=True, text=True, check=True
             ).stdout.strip()
             assert _scalar(db_url, "SELECT count(*) FROM parcel") == 3000
+            # with weeks of the certification drive behind them, counted by the statistics
+            summary = httpx.get(f"{url}/stats/summary").json()
+            certified = _scalar(
+                db_url, "SELECT count(*) FROM parcel WHERE status IN ('signed', 'delivered')"
+            )
+            assert summary["certified"] == certified > 300
+            assert summary["in_custody"] > 0 and summary["open_disputes"] > 0
+            assert summary["returned_total"] > 0 and summary["weekly_rate"] > 0
             _scalar(db_url, "UPDATE parcel SET address = 'sửa tay' WHERE id = 1 RETURNING id")
             # the service connects as its own role, not as the tables' owner
             assert db_url.startswith(f"postgresql://{localdb.SERVICE_USER}:")

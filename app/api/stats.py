@@ -114,8 +114,8 @@ def _report(
     session: SessionDep, period: Literal["week", "month"], on: date | None
 ) -> progress_report.Report:
     today = progress.local_today()
-    if on is not None and on > today:
-        raise InvalidInput(f"{on} is still to come; today is {today}.")
+    if on is not None:
+        coverage.check_day(on)
     day = on or progress.previous_period_end(progress.period_end(today, period), period)
     end = progress.period_end(day, period)
     previous_end = progress.previous_period_end(end, period)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Period = Literal["week", "month"]
 RATE_WEEKS = 4  # the recent weekly rate is measured over this many weeks
+FIRST_DAY = date(2000, 1, 1)  # no figures are asked for before this day
 
 
 def local_today() -> date:
@@ -71,12 +72,12 @@ class Targets:
 
     def expected_share(self, day: date, ward_code: str | None = None) -> float | None:
         """Return the share that should be certified by `day`: the way from the previous
-        year's target (0 in the first target year) to this year's, in proportion to the days
-        gone. None before the first target year."""
+        year's target (0 in the first target year; never above this year's) to this year's, in
+        proportion to the days gone. None before the first target year."""
         target = self.for_year(day.year, ward_code)
         if target is None:
             return None
-        start = self.for_year(day.year - 1, ward_code) or 0.0
+        start = min(self.for_year(day.year - 1, ward_code) or 0.0, target)
         days_in_year = (date(day.year + 1, 1, 1) - date(day.year, 1, 1)).days
         elapsed = (day - date(day.year, 1, 1)).days + 1
         return round(start + (target - start) * elapsed / days_in_year, 4)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 import geopandas as gpd
 import pyogrio
@@ -18,7 +20,8 @@ from shapely import to_wkb
 from app.config import STORAGE_SRID
 from app.db import queries
 from app.domain.permissions import Actor, Role
-from app.ingest import jobs
+from app.domain.progress import local_today
+from app.ingest import jobs, sample_history
 from app.ingest.pipeline import ImportOptions
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ class Loaded:
 
     wards: int
     parcels: int
+    events: int = 0
 
 
 def read_storage(path: Path) -> gpd.GeoDataFrame:
@@ -64,7 +68,8 @@ def _load_wards(engine: Engine, directory: Path) -> int:
 
 
 def _import_parcels(engine: Engine, source: Path) -> int:
-    """Import the sample parcels as a surveyor's upload would be; return how many."""
+    """Import the sample parcels as a surveyor's upload would be; return how many (on the
+    counters' clock of the engine's connections)."""
     with tempfile.TemporaryDirectory(prefix="parcel-samples-") as spool_dir:
         with source.open("rb") as stream:
             path, sha256, size = jobs.spool(stream, Path(spool_dir), 2**31)
@@ -90,12 +95,42 @@ def _import_parcels(engine: Engine, source: Path) -> int:
     return int(report["inserted"])
 
 
-def load_if_empty(*, engine: Engine, directory: Path) -> Loaded | None:
-    """Load the sample wards and parcels; None when the register already has parcels."""
+def _clocked(engine: Engine, day: date) -> Engine:
+    """Return an engine like `engine` whose connections set the counters' clock to `day`."""
+    return create_engine(
+        engine.url,
+        connect_args={"options": f"-c registry.clock={day}T08:00:00+07:00"},
+        poolclass=NullPool,
+    )
+
+
+def load_if_empty(*, engine: Engine, directory: Path, history_weeks: int = 0) -> Loaded | None:
+    """Load the sample wards and parcels; None when the register already has parcels.
+
+    With `history_weeks`, the parcels are surveyed that many weeks ago and the drive since is
+    played on them (app.ingest.sample_history).
+    """
     with engine.connect() as conn:
         if queries.has_parcels(conn):
             return None
     wards = _load_wards(engine, directory)
-    parcels = _import_parcels(engine, directory / "parcels.zip")
-    logger.info("loaded %d wards and %d parcels from %s", wards, parcels, directory)
-    return Loaded(wards=wards, parcels=parcels)
+    today = local_today()
+    start = today - timedelta(weeks=history_weeks)
+    surveyed = _clocked(engine, start) if history_weeks else engine
+    try:
+        parcels = _import_parcels(surveyed, directory / "parcels.zip")
+    finally:
+        if surveyed is not engine:
+            surveyed.dispose()
+    events = 0
+    if history_weeks:
+        logger.info("playing %d weeks of the certification drive on the samples", history_weeks)
+        events = sample_history.make(engine, start=start, today=today)
+    logger.info(
+        "loaded %d wards and %d parcels from %s (%d events of history)",
+        wards,
+        parcels,
+        directory,
+        events,
+    )
+    return Loaded(wards=wards, parcels=parcels, events=events)

@@ -150,10 +150,13 @@ def as_of(session: Session, day: date) -> dict[str, Any]:
 
 
 def check_day(day: date | None) -> date:
-    """Return the day asked for, today by default; refuse a day still to come."""
+    """Return the day asked for, today by default; refuse a day still to come, or one before
+    the register could hold anything."""
     today = progress.local_today()
     if day is None:
         return today
     if day > today:
-        raise InvalidInput(f"as_of {day} is still to come; today is {today}.")
+        raise InvalidInput(f"{day} is still to come; today is {today}.")
+    if day < progress.FIRST_DAY:
+        raise InvalidInput(f"{day} is before {progress.FIRST_DAY}: there are no figures then.")
     return day

@@ -95,6 +95,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/stats/targets/{year}"): frozenset({"admin"}),
     ("PUT", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
     ("DELETE", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
+    ("GET", "/dashboard"): ANYONE,
 }
 
 
@@ -245,6 +246,7 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         ("DELETE", "/stats/targets/{year}/wards/{ward_code}"): {
             "url": f"/stats/targets/2031/wards/{WARD}"
         },
+        ("GET", "/dashboard"): {"url": "/dashboard"},
     }
     return requests[(method, path)]
 

@@ -1,0 +1,53 @@
+"""/dashboard: the coverage dashboard page and the files it loads. Readable without login."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse
+
+from app import dashboard
+from app.api.deps import SettingsDep
+from app.api.responses import problems
+
+router = APIRouter(tags=["dashboard"])
+
+# every script and style comes from the app itself: no CDN, nothing inline
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+# revalidate every time (the ETag makes that cheap): a new release's page must not meet an
+# old script
+CACHE = {"Cache-Control": "no-cache"}
+
+
+@router.get("/dashboard", response_class=HTMLResponse, responses=problems(503))
+def dashboard_page(settings: SettingsDep) -> HTMLResponse:
+    """The coverage dashboard, in Vietnamese: the wards' map coloured by certified share, the
+    table of wards against their targets, the backlog reasons, the timeline, report links."""
+    dashboard.check_libraries(settings.dashboard_modules)
+    return HTMLResponse(dashboard.page(), headers={**SECURITY_HEADERS, **CACHE})
+
+
+@router.get("/dashboard/assets/{name:path}", include_in_schema=False)
+def dashboard_asset(name: str, request: Request, settings: SettingsDep) -> Response:
+    """One script, style sheet or image of the dashboard; 304 when the client has it."""
+    path = dashboard.asset(name, settings.dashboard_modules)
+    response = FileResponse(path, headers={**SECURITY_HEADERS, **CACHE}, stat_result=path.stat())
+    if request.headers.get("if-none-match") == response.headers["etag"]:
+        return Response(status_code=304, headers={"ETag": response.headers["etag"], **CACHE})
+    return response
