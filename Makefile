@@ -4,15 +4,20 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
+# npm ci's own record of what it installed: the dashboard's libraries are there and current
+NODE_MODULES := dashboard/node_modules/.package-lock.json
 
-.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load clean
+.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(SYNCED): pyproject.toml uv.lock scripts/bootstrap.sh
+$(SYNCED): pyproject.toml uv.lock dashboard/package-lock.json scripts/bootstrap.sh $(NODE_MODULES)
 	@bash scripts/bootstrap.sh
 	@touch $@
+
+# no recipe: while the file is missing (node_modules/ deleted, say), bootstrap runs again
+$(NODE_MODULES):
 
 run: $(SYNCED) ## serve the API with sample data (local PostGIS unless DATABASE_URL is set)
 	$(BIN)/parcel-registry serve
@@ -48,6 +53,11 @@ bench-load: $(SYNCED) ## 50 clients for 60 s, reads and writes (installs wrk whe
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "install wrk" >&2; exit 1; }
 	$(BIN)/python bench/load_bench.py --seconds 60 --readers 40 --writers 10
+
+bench-stats: $(SYNCED) ## /stats/wards against a plain GROUP BY at 100k and 1M parcels (installs wrk when missing, as root)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "install wrk" >&2; exit 1; }
+	$(BIN)/python bench/stats_bench.py --sizes 100000 1000000
 
 clean: ## remove the virtualenv and tool caches (the local database stays; `make stop` first)
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
