@@ -316,3 +316,12 @@ class InvalidGeometry(InvalidInput):
 
     slug = "invalid-geometry"
     title = "Invalid geometry"
+
+
+class InvalidFilter(RegistryError):
+    """A CQL2 filter that does not parse, names what cannot be queried, or asks for more than
+    basic CQL2 (OGC API - Features answers 400 to an invalid parameter)."""
+
+    status = 400
+    slug = "invalid-filter"
+    title = "Invalid filter"

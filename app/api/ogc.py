@@ -1,4 +1,5 @@
-"""/ogc: OGC API - Features (Part 1 core, GeoJSON, OAS 3.0; Part 2 CRS) for QGIS and GDAL.
+"""/ogc: OGC API - Features (Part 1 core, GeoJSON, OAS 3.0; Part 2 CRS; Part 3 filtering with
+basic CQL2 text) for QGIS and GDAL.
 
 Two collections: `parcels` (paged with the same keyset cursor as GET /parcels, filters as
 query parameters) and `wards`. Coordinates come in CRS84 (lon, lat) unless `crs` asks for
@@ -19,7 +20,8 @@ from app.api.deps import SessionDep
 from app.api.parcel_queries import FilterDep
 from app.api.responses import problems
 from app.config import STORAGE_SRID
-from app.errors import InvalidInput, NotFound
+from app.db import cql2
+from app.errors import InvalidFilter, InvalidInput, NotFound
 from app.limits import MAX_PAGE_SIZE
 from app.services import parcel_search, parcels
 from app.spatial import crs as crs_codes
@@ -35,7 +37,16 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    # Part 3 and CQL2: text filters with comparisons, IS NULL and logic, on `parcels`
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
 ]
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
 COLLECTIONS = {
     "parcels": ("Thửa đất", "Land parcels of the register, with their certificate status."),
     "wards": ("Xã, phường", "Wards and communes of the town."),
@@ -77,17 +88,49 @@ def landing(request: Request) -> dict[str, Any]:
         "description": "Land parcels and their certificate (GCN) status, as OGC API - Features.",
         "links": [
             _link(base, "self", "application/json", "This document"),
-            _link(
-                f"{root}/openapi.json",
-                "service-desc",
-                "application/vnd.oai.openapi+json;version=3.0",
-                "The API definition",
-            ),
+            _link(f"{base}/api", "service-desc", OPENAPI_JSON, "The API definition"),
             _link(f"{root}/docs", "service-doc", "text/html", "The API documentation"),
             _link(f"{base}/conformance", "conformance", "application/json", "Conformance"),
             _link(f"{base}/collections", "data", "application/json", "Collections"),
         ],
     }
+
+
+def _ogc_paths(spec: dict[str, Any]) -> dict[str, Any]:
+    """Return the /ogc operations of the app's OpenAPI, with paths relative to /ogc and the
+    path parameters named as Part 1 names them (collectionId, featureId)."""
+    names = {"collection_id": "collectionId", "feature_id": "featureId"}
+    paths: dict[str, Any] = {}
+    for path, item in spec["paths"].items():
+        if path != "/ogc" and not path.startswith("/ogc/"):
+            continue
+        key = path.removeprefix("/ogc") or "/"
+        for old, new in names.items():
+            key = key.replace(f"{{{old}}}", f"{{{new}}}")
+        item = json.loads(json.dumps(item))
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                parameter["name"] = names.get(parameter["name"], parameter["name"])
+        paths[key] = item
+    return paths
+
+
+@router.get("/api", include_in_schema=False)
+def api_definition(request: Request) -> Response:
+    """The OpenAPI definition of this OGC API alone, rooted at /ogc: what clients such as
+    GDAL read to learn the page size and the filter parameters."""
+    spec = request.app.openapi()
+    document = {
+        "openapi": spec["openapi"],
+        "info": {
+            "title": "Parcel registry: OGC API - Features",
+            "version": spec["info"]["version"],
+        },
+        "servers": [{"url": _base(request)}],
+        "paths": _ogc_paths(spec),
+        "components": spec.get("components", {}),
+    }
+    return Response(json.dumps(document, ensure_ascii=False), media_type=OPENAPI_JSON)
 
 
 @router.get("/conformance", responses=JSON_DOC)
@@ -122,7 +165,12 @@ def _collection(request: Request, session: SessionDep, name: str) -> dict[str, A
         "links": [
             _link(f"{base}/collections/{name}", "self", "application/json"),
             _link(f"{base}/collections/{name}/items", "items", GEOJSON, title),
-        ],
+        ]
+        + (
+            [_link(f"{base}/collections/{name}/queryables", QUERYABLES_REL, SCHEMA_JSON)]
+            if name == "parcels"
+            else []
+        ),
     }
 
 
@@ -163,6 +211,19 @@ def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 
 
 @router.get(
+    "/collections/{collection_id}/queryables",
+    responses={200: {"content": {SCHEMA_JSON: {}}}, **problems(404)},
+)
+def queryables(request: Request, collection_id: CollectionId) -> Response:
+    """The properties a `filter` may name, as a JSON Schema (parcels only)."""
+    if collection_id != "parcels":
+        raise NotFound("Only the parcels collection takes filters.")
+    url = f"{_base(request)}/collections/{collection_id}/queryables"
+    schema = cql2.queryables_schema(url, COLLECTIONS[collection_id][0])
+    return Response(json.dumps(schema, ensure_ascii=False), media_type=SCHEMA_JSON)
+
+
+@router.get(
     "/collections/{collection_id}/items",
     response_class=Response,
     responses={**GEOJSON_DOC, **problems(400, 404, 422)},
@@ -178,12 +239,25 @@ def items(
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
     crs: Annotated[str | None, Query(description="CRS84 (default) or EPSG:9214.")] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="From a next link.")] = None,
+    filter_lang: Annotated[
+        str,
+        Query(
+            alias="filter-lang",
+            description="cql2-text, the only one offered.",
+            json_schema_extra={"enum": ["cql2-text"]},
+        ),
+    ] = "cql2-text",
 ) -> Response:
-    """The features of a collection, a page at a time (parcels: filters as for GET /parcels)."""
+    """The features of a collection, a page at a time (parcels: filters as for GET /parcels,
+    and `filter` in CQL2 text over the queryables)."""
     srid = _srid(crs)
     where.bbox = _bbox(bbox)
     where.bbox_srid = _srid(bbox_crs)
+    if filter_lang != "cql2-text":
+        raise InvalidFilter(f"filter-lang {filter_lang} is not offered; use cql2-text.")
     if collection_id == "wards":
+        if where.expression is not None:
+            raise InvalidFilter("Filters apply to the parcels collection, not to wards.")
         return _wards(session, where, srid)
     result = parcel_search.search(
         session=session,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
+from app.db import cql2
 from app.db.parcel_search import ParcelFilter
 from app.errors import InvalidInput
 from app.limits import MAX_PAGE_SIZE
@@ -87,6 +88,14 @@ def filter_params(
     land_use: Annotated[list[str] | None, Query(description="Land-use code(s), any of.")] = None,
     disputed: bool | None = None,
     origin_confirmed: bool | None = None,
+    filter: Annotated[
+        str | None,
+        Query(
+            max_length=cql2.MAX_FILTER_LENGTH,
+            description="A CQL2 text filter (basic CQL2: comparisons, IS NULL, AND, OR, NOT)"
+            " over the queryables, e.g. `status = 'registered' AND area_m2 > 200`.",
+        ),
+    ] = None,
 ) -> ParcelFilter:
     """Return the parcel filter the query parameters state."""
     try:
@@ -109,6 +118,7 @@ def filter_params(
         land_uses=land_uses,
         disputed=disputed,
         origin_confirmed=origin_confirmed,
+        expression=cql2.to_sql(filter) if filter is not None else None,
     )
 
 

@@ -9,8 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
@@ -34,8 +32,20 @@ WardPath = Annotated[str, Path(pattern=r"^[0-9]{5}$")]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
-def _json(document: Any) -> JSONResponse:
-    return JSONResponse(jsonable_encoder(document))
+def _encode(value: Any) -> str:
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _dumps(document: Any) -> str:
+    # plain json.dumps: the documents are dicts, lists, numbers, text and dates, and walking
+    # them with FastAPI's jsonable_encoder cost more than building them
+    return json.dumps(document, ensure_ascii=False, default=_encode)
+
+
+def _json(document: Any) -> Response:
+    return Response(_dumps(document), media_type="application/json")
 
 
 def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:
@@ -44,7 +54,7 @@ def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/wards", responses=problems(422))
-def ward_statistics(session: SessionDep, as_of: AsOf = None) -> JSONResponse:
+def ward_statistics(session: SessionDep, as_of: AsOf = None) -> Response:
     """Per ward: parcels and area; registered; certified by count and area and its share;
     origin and time of use confirmed; open disputes; dossiers returned (this month, in all);
     certificates signed and still in custody; the backlog reasons of the parcels not yet
@@ -72,7 +82,7 @@ def ward_coverage_map(session: SessionDep, as_of: AsOf = None) -> Response:
         + ',"geometry":'
         + geometries[ward["ward_code"]]
         + ',"properties":'
-        + json.dumps(jsonable_encoder(ward), ensure_ascii=False)
+        + _dumps(ward)
         + "}"
         for ward in document["wards"]
     )
@@ -81,7 +91,7 @@ def ward_coverage_map(session: SessionDep, as_of: AsOf = None) -> Response:
 
 
 @router.get("/summary", responses=problems(422))
-def town_summary(session: SessionDep, as_of: AsOf = None) -> JSONResponse:
+def town_summary(session: SessionDep, as_of: AsOf = None) -> Response:
     """The whole town: the same figures as per ward, the wards behind schedule, and the
     figures per land-use group."""
     day = coverage.check_day(as_of)
@@ -101,7 +111,7 @@ def timeline(
     ] = None,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
-) -> JSONResponse:
+) -> Response:
     """Per ward and for the town, the figures at the end of each week or month (from the
     frozen snapshots) and the change since the period before; the running period comes last,
     marked provisional."""
@@ -183,7 +193,7 @@ class TargetIn(BaseModel):
 
 
 @router.get("/targets")
-def list_targets(session: SessionDep) -> JSONResponse:
+def list_targets(session: SessionDep) -> Response:
     """The targets: the town's per year (ward_code null) and the wards' own, where set."""
     return _json(targets.listing(session))
 
@@ -191,7 +201,7 @@ def list_targets(session: SessionDep) -> JSONResponse:
 @router.put("/targets/{year}", responses=problems(401, 403, 422))
 def set_town_target(
     year: YearPath, body: TargetIn, session: SessionDep, actor: ActorDep
-) -> JSONResponse:
+) -> Response:
     """Set the town's share to reach by the end of `year` (admins)."""
     return _json(
         targets.put(session=session, actor=actor, year=year, share=body.share, ward_code=None)
@@ -201,7 +211,7 @@ def set_town_target(
 @router.put("/targets/{year}/wards/{ward_code}", responses=problems(401, 403, 404, 422))
 def set_ward_target(
     year: YearPath, ward_code: WardPath, body: TargetIn, session: SessionDep, actor: ActorDep
-) -> JSONResponse:
+) -> Response:
     """Set one ward's own share for `year` (admins); it overrides the town's."""
     return _json(
         targets.put(session=session, actor=actor, year=year, share=body.share, ward_code=ward_code)

@@ -27,44 +27,53 @@ _status_counts = ", ".join(
 )
 _sums = ", ".join(f"coalesce(sum({m}), 0) AS {m}" for m in MEASURES)
 
-STATE_SQL = text(
+_zeros = ", ".join("0" for _ in MEASURES)
+_recent = ("returns_this_month", "certified_recent", "certified_last_week")
+_no_recent = ", ".join(f"0 AS {r}" for r in _recent)
+
+# one pass: the state as of :day (totals, plus pending days up to it, minus the days after
+# it) and the recent changes (rows whose measures are zero and whose own columns are not)
+FIGURES_SQL = text(
     f"""
-    WITH state AS (
-        SELECT ward_code, land_use_group, status, {_cols} FROM stat_total
+    WITH recent AS (
+        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_day
+        WHERE day > :since AND day <= :day
         UNION ALL
-        SELECT ward_code, land_use_group, status, {_cols} FROM stat_delta WHERE day <= :day
+        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_delta
+        WHERE day > :since AND day <= :day
+    ), rows AS (
+        SELECT ward_code, land_use_group, status, {_cols}, {_no_recent} FROM stat_total
         UNION ALL
-        SELECT ward_code, land_use_group, status, {_negated} FROM stat_day WHERE day > :day
+        SELECT ward_code, land_use_group, status, {_cols}, {_no_recent} FROM stat_delta
+        WHERE day <= :day
+        UNION ALL
+        SELECT ward_code, land_use_group, status, {_negated}, {_no_recent} FROM stat_day
+        WHERE day > :day
+        UNION ALL
+        SELECT ward_code, land_use_group, status, {_zeros},
+               CASE WHEN day >= :month_start THEN returns ELSE 0 END,
+               CASE WHEN {_CERTIFIED} AND day > :rate_since THEN parcels ELSE 0 END,
+               CASE WHEN {_CERTIFIED} AND day > :week_since THEN parcels ELSE 0 END
+        FROM recent
     )
     SELECT ward_code, land_use_group, GROUPING(ward_code) = 1 AS all_wards,
            GROUPING(land_use_group) = 1 AS all_groups, {_sums},
            coalesce(sum(area_m2) FILTER (WHERE status <> 'unregistered'), 0)
                AS registered_area_m2,
            coalesce(sum(area_m2) FILTER (WHERE {_CERTIFIED}), 0) AS certified_area_m2,
-           {_status_counts}
-    FROM state
+           {_status_counts},
+           {", ".join(f"coalesce(sum({r}), 0) AS {r}" for r in _recent)}
+    FROM rows
     GROUP BY GROUPING SETS ((ward_code), (ward_code, land_use_group), (), (land_use_group))
     """
 )
 
-RECENT_SQL = text(
-    f"""
-    WITH changes AS (
-        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_day
-        WHERE day > :since AND day <= :day
-        UNION ALL
-        SELECT day, ward_code, land_use_group, status, parcels, returns FROM stat_delta
-        WHERE day > :since AND day <= :day
-    )
-    SELECT ward_code, land_use_group, GROUPING(ward_code) = 1 AS all_wards,
-           GROUPING(land_use_group) = 1 AS all_groups,
-           coalesce(sum(returns) FILTER (WHERE day >= :month_start), 0) AS returns_this_month,
-           coalesce(sum(parcels) FILTER (WHERE {_CERTIFIED} AND day > :rate_since), 0)
-               AS certified_recent,
-           coalesce(sum(parcels) FILTER (WHERE {_CERTIFIED} AND day > :week_since), 0)
-               AS certified_last_week
-    FROM changes
-    GROUP BY GROUPING SETS ((ward_code), (ward_code, land_use_group), (), (land_use_group))
+LOOKUPS_SQL = text(
+    """
+    SELECT (SELECT json_agg(json_build_array(code, name, kind) ORDER BY code) FROM ward),
+           (SELECT json_agg(json_build_array(code, name) ORDER BY sort_order)
+            FROM land_use_group),
+           (SELECT json_agg(json_build_array(ward_code, year, share)) FROM coverage_target)
     """
 )
 
@@ -73,25 +82,29 @@ FIRST_DAY_SQL = text(
 )
 
 
-def state(session: Session, day: date) -> list[dict[str, Any]]:
-    """Return the figures as of the end of `day`: per ward, per ward and group, for the town
-    and per group (flags all_wards and all_groups say which)."""
-    return [dict(row._mapping) for row in session.execute(STATE_SQL, {"day": day})]
-
-
-def recent(session: Session, day: date, rate_days: int) -> list[dict[str, Any]]:
-    """Return, keyed like state(), the dossiers returned in the month of `day` up to it, and
-    the parcels certified (net) in the `rate_days` and in the 7 days up to it."""
+def figures(session: Session, day: date, rate_days: int) -> list[dict[str, Any]]:
+    """Return the figures as of the end of `day`, per ward, per ward and land-use group, for
+    the town and per group (flags all_wards and all_groups say which), each with the dossiers
+    returned in the month up to `day`, and the parcels certified (net) in the `rate_days` and
+    in the 7 days up to it."""
     month_start = day.replace(day=1)
-    since = min(month_start - timedelta(days=1), day - timedelta(days=rate_days))
     params = {
         "day": day,
-        "since": since,
+        "since": min(month_start - timedelta(days=1), day - timedelta(days=rate_days)),
         "month_start": month_start,
         "rate_since": day - timedelta(days=rate_days),
         "week_since": day - timedelta(days=7),
     }
-    return [dict(row._mapping) for row in session.execute(RECENT_SQL, params)]
+    return [dict(row._mapping) for row in session.execute(FIGURES_SQL, params)]
+
+
+def lookups(
+    session: Session,
+) -> tuple[list[list[str]], list[list[str]], list[list[Any]]]:
+    """Return the wards (code, name, kind), the land-use groups (code, name) and the targets
+    (ward code or None, year, share), in one round trip."""
+    wards, groups, targets = session.execute(LOOKUPS_SQL).one()
+    return wards or [], groups or [], targets or []
 
 
 def first_day(session: Session) -> date | None:

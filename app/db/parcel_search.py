@@ -59,6 +59,8 @@ class ParcelFilter:
     land_uses: list[str] = field(default_factory=list)
     disputed: bool | None = None
     origin_confirmed: bool | None = None
+    # a CQL2 filter already translated (app.db.cql2): WHERE fragment and its parameters
+    expression: tuple[str, dict[str, Any]] | None = None
 
 
 def where(f: ParcelFilter) -> tuple[str, dict[str, Any]]:
@@ -102,6 +104,9 @@ def where(f: ParcelFilter) -> tuple[str, dict[str, Any]]:
     if f.origin_confirmed is not None:
         clauses.append("p.origin_confirmed = :origin_confirmed")
         params["origin_confirmed"] = f.origin_confirmed
+    if f.expression is not None:
+        clauses.append(f.expression[0])
+        params.update(f.expression[1])
     return " AND ".join(clauses), params
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
@@ -20,16 +19,15 @@ NO_GROUP = ""  # parcels with no land use recorded
 NO_GROUP_NAME = "Chưa xác định loại đất"
 
 
-def load_targets(session: Session) -> progress.Targets:
-    """Return the targets as set now."""
+def targets_of(rows: list[list[Any]]) -> progress.Targets:
+    """Return the targets from (ward code or None, year, share) rows."""
     town: dict[int, float] = {}
     wards: dict[str, dict[int, float]] = {}
-    rows = session.execute(text("SELECT ward_code, year, share FROM coverage_target"))
     for ward_code, year, share in rows:
         if ward_code is None:
-            town[year] = float(share)
+            town[int(year)] = float(share)
         else:
-            wards.setdefault(ward_code, {})[year] = float(share)
+            wards.setdefault(ward_code, {})[int(year)] = float(share)
     return progress.Targets(town=town, wards=wards)
 
 
@@ -37,9 +35,8 @@ def _share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _figures(row: dict[str, Any] | None, recent: dict[str, Any] | None) -> dict[str, Any]:
+def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
     row = row or {}
-    recent = recent or {}
 
     def count(name: str) -> int:
         return int(row.get(name) or 0)
@@ -59,13 +56,13 @@ def _figures(row: dict[str, Any] | None, recent: dict[str, Any] | None) -> dict[
         "certified_area_m2": area("certified_area_m2"),
         "certified_share": _share(certified, parcels),
         "certified_area_share": _share(area("certified_area_m2"), area("area_m2")),
-        "certified_last_week": int(recent.get("certified_last_week") or 0),
+        "certified_last_week": count("certified_last_week"),
         "in_custody": count("status_signed"),
         "origin_confirmed": count("origin_confirmed"),
         "time_of_use_confirmed": count("time_of_use_confirmed"),
         "confirmed": count("confirmed"),
         "open_disputes": count("disputed"),
-        "returned_this_month": int(recent.get("returns_this_month") or 0),
+        "returned_this_month": count("returns_this_month"),
         "returned_total": count("returns"),
         "not_certified": parcels - certified,
         "backlog": {reason: count(f"backlog_{reason}") for reason in coverage_sql.BACKLOG},
@@ -103,48 +100,35 @@ def _progress(
 def as_of(session: Session, day: date) -> dict[str, Any]:
     """Return the coverage document as of the end of `day`: the town and every ward, each
     with its figures, its progress against the target and its figures per land-use group."""
-    state = coverage_sql.state(session, day)
-    recent = coverage_sql.recent(session, day, progress.RATE_WEEKS * 7)
-    targets = load_targets(session)
-    groups = [
-        (code, name)
-        for code, name in session.execute(
-            text("SELECT code, name FROM land_use_group ORDER BY sort_order")
-        )
-    ]
+    state = coverage_sql.figures(session, day, progress.RATE_WEEKS * 7)
+    ward_rows, group_rows, target_rows = coverage_sql.lookups(session)
+    targets = targets_of(target_rows)
+    groups = [(code, name) for code, name in group_rows]
 
     def keyed(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {
             (r["ward_code"], r["land_use_group"], r["all_wards"], r["all_groups"]): r for r in rows
         }
 
-    states, changes = keyed(state), keyed(recent)
+    rows = keyed(state)
     if any(not r["all_groups"] and r["land_use_group"] == NO_GROUP for r in state):
         groups.append((NO_GROUP, NO_GROUP_NAME))
 
     def block(ward_code: str | None) -> dict[str, Any]:
-        key = (ward_code, None, ward_code is None, True)
-        figures = _figures(states.get(key), changes.get(key))
-        figures |= _progress(
-            figures, changes.get(key), targets=targets, ward_code=ward_code, day=day
-        )
+        row = rows.get((ward_code, None, ward_code is None, True))
+        figures = _figures(row)
+        figures |= _progress(figures, row, targets=targets, ward_code=ward_code, day=day)
         figures["by_land_use_group"] = []
         for code, name in groups:
-            key = (ward_code, code, ward_code is None, False)
+            part = rows.get((ward_code, code, ward_code is None, False))
             figures["by_land_use_group"].append(
-                {
-                    "land_use_group": code,
-                    "name": name,
-                    **_figures(states.get(key), changes.get(key)),
-                }
+                {"land_use_group": code, "name": name, **_figures(part)}
             )
         return figures
 
     wards = [
         {"ward_code": code, "ward_name": name, "kind": kind, **block(code)}
-        for code, name, kind in session.execute(
-            text("SELECT code, name, kind FROM ward ORDER BY code")
-        )
+        for code, name, kind in ward_rows
     ]
     return {"as_of": day, "town": block(None), "wards": wards}
 

@@ -69,7 +69,12 @@ def test_landing_conformance_and_collections(client: httpx.Client) -> None:
     assert {"self", "service-desc", "conformance", "data"} <= rels
     classes = client.get("/ogc/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in classes
-    assert not any("filter" in c or "cql2" in c for c in classes)  # not claimed: not built
+    # Part 3 and CQL2: only the basic class and the text encoding (tests/api/test_cql2.py)
+    cql2 = {c for c in classes if "cql2" in c}
+    assert cql2 == {
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    }
     collections = client.get("/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == ["parcels", "wards"]
     for c in collections:

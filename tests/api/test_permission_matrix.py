@@ -49,6 +49,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ogc/collections"): ANYONE,
     ("GET", "/ogc/collections/{collection_id}"): ANYONE,
     ("GET", "/ogc/collections/{collection_id}/items"): ANYONE,
+    ("GET", "/ogc/collections/{collection_id}/queryables"): ANYONE,
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ANYONE,
     ("GET", "/tiles/parcels/{z}/{x}/{y}.mvt"): ANYONE,
     ("GET", "/tiles/wards/{z}/{x}/{y}.mvt"): ANYONE,
@@ -111,6 +112,9 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/ogc/conformance"): {"url": "/ogc/conformance"},
         ("GET", "/ogc/collections"): {"url": "/ogc/collections"},
         ("GET", "/ogc/collections/{collection_id}"): {"url": "/ogc/collections/parcels"},
+        ("GET", "/ogc/collections/{collection_id}/queryables"): {
+            "url": "/ogc/collections/parcels/queryables"
+        },
         ("GET", "/ogc/collections/{collection_id}/items"): {
             "url": f"/ogc/collections/parcels/items?ward={WARD}&limit={MAX_PAGE_SIZE}"
         },
