@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.db import prepared
 from app.db.models import COUNTER_MEASURES
 from app.domain.lifecycle import STATUSES
 
@@ -23,9 +24,13 @@ _CERTIFIED = "status IN ('signed', 'delivered')"
 _cols = ", ".join(MEASURES)
 _negated = ", ".join(f"-{m}" for m in MEASURES)
 _status_counts = ", ".join(
-    f"coalesce(sum(parcels) FILTER (WHERE status = '{s}'), 0) AS status_{s}" for s in STATUSES
+    f"coalesce(sum(parcels) FILTER (WHERE status = '{s}'), 0)::bigint AS status_{s}"
+    for s in STATUSES
 )
-_sums = ", ".join(f"coalesce(sum({m}), 0) AS {m}" for m in MEASURES)
+# counts as bigint (Python int), areas as float8 (Python float): the service only reads them
+_sums = ", ".join(
+    f"coalesce(sum({m}), 0)::{'float8' if m == 'area_m2' else 'bigint'} AS {m}" for m in MEASURES
+)
 
 _zeros = ", ".join("0" for _ in MEASURES)
 _recent = ("returns_this_month", "certified_recent", "certified_last_week")
@@ -58,15 +63,25 @@ FIGURES_SQL = text(
     )
     SELECT ward_code, land_use_group, GROUPING(ward_code) = 1 AS all_wards,
            GROUPING(land_use_group) = 1 AS all_groups, {_sums},
-           coalesce(sum(area_m2) FILTER (WHERE status <> 'unregistered'), 0)
+           coalesce(sum(area_m2) FILTER (WHERE status <> 'unregistered'), 0)::float8
                AS registered_area_m2,
-           coalesce(sum(area_m2) FILTER (WHERE {_CERTIFIED}), 0) AS certified_area_m2,
+           coalesce(sum(area_m2) FILTER (WHERE {_CERTIFIED}), 0)::float8 AS certified_area_m2,
            {_status_counts},
-           {", ".join(f"coalesce(sum({r}), 0) AS {r}" for r in _recent)}
+           {", ".join(f"coalesce(sum({r}), 0)::bigint AS {r}" for r in _recent)}
     FROM rows
     GROUP BY GROUPING SETS ((ward_code), (ward_code, land_use_group), (), (land_use_group))
     """
 )
+
+# the figures of a place with no parcels
+ZERO_ROW: dict[str, Any] = dict.fromkeys(
+    [*MEASURES, "registered_area_m2", "certified_area_m2"]
+    + [f"status_{s}" for s in STATUSES]
+    + list(_recent),
+    0,
+) | {"area_m2": 0.0, "registered_area_m2": 0.0, "certified_area_m2": 0.0}
+
+PARAM_TYPES = dict.fromkeys(("day", "since", "month_start", "rate_since", "week_since"), "date")
 
 LOOKUPS_SQL = text(
     """
@@ -95,7 +110,8 @@ def figures(session: Session, day: date, rate_days: int) -> list[dict[str, Any]]
         "rate_since": day - timedelta(days=rate_days),
         "week_since": day - timedelta(days=7),
     }
-    return [dict(row._mapping) for row in session.execute(FIGURES_SQL, params)]
+    rows = prepared.execute(session, "coverage_figures", FIGURES_SQL.text, params, PARAM_TYPES)
+    return [dict(row._mapping) for row in rows]
 
 
 def lookups(

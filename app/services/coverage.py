@@ -35,38 +35,40 @@ def _share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+_BACKLOG_KEYS = tuple((reason, f"backlog_{reason}") for reason in coverage_sql.BACKLOG)
+_STATUS_KEYS = tuple((status, f"status_{status}") for status in STATUSES)
+
+
 def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
-    row = row or {}
+    """Return the figures of one row of coverage_sql.figures() (None: no parcels there).
 
-    def count(name: str) -> int:
-        return int(row.get(name) or 0)
-
-    def area(name: str) -> float:
-        return float(row.get(name) or 0)
-
-    parcels = count("parcels")
-    certified = count("status_signed") + count("status_delivered")
-    registered = parcels - count("status_unregistered")
+    Counts come from SQL as integers and areas as floats (coalesced), so this only reads.
+    """
+    if row is None:
+        row = coverage_sql.ZERO_ROW
+    parcels = row["parcels"]
+    certified = row["status_signed"] + row["status_delivered"]
+    area, certified_area = row["area_m2"], row["certified_area_m2"]
     return {
         "parcels": parcels,
-        "area_m2": area("area_m2"),
-        "registered": registered,
-        "registered_area_m2": area("registered_area_m2"),
+        "area_m2": area,
+        "registered": parcels - row["status_unregistered"],
+        "registered_area_m2": row["registered_area_m2"],
         "certified": certified,
-        "certified_area_m2": area("certified_area_m2"),
+        "certified_area_m2": certified_area,
         "certified_share": _share(certified, parcels),
-        "certified_area_share": _share(area("certified_area_m2"), area("area_m2")),
-        "certified_last_week": count("certified_last_week"),
-        "in_custody": count("status_signed"),
-        "origin_confirmed": count("origin_confirmed"),
-        "time_of_use_confirmed": count("time_of_use_confirmed"),
-        "confirmed": count("confirmed"),
-        "open_disputes": count("disputed"),
-        "returned_this_month": count("returns_this_month"),
-        "returned_total": count("returns"),
+        "certified_area_share": _share(certified_area, area),
+        "certified_last_week": row["certified_last_week"],
+        "in_custody": row["status_signed"],
+        "origin_confirmed": row["origin_confirmed"],
+        "time_of_use_confirmed": row["time_of_use_confirmed"],
+        "confirmed": row["confirmed"],
+        "open_disputes": row["disputed"],
+        "returned_this_month": row["returns_this_month"],
+        "returned_total": row["returns"],
         "not_certified": parcels - certified,
-        "backlog": {reason: count(f"backlog_{reason}") for reason in coverage_sql.BACKLOG},
-        "by_status": {status: count(f"status_{status}") for status in STATUSES},
+        "backlog": {reason: row[key] for reason, key in _BACKLOG_KEYS},
+        "by_status": {status: row[key] for status, key in _STATUS_KEYS},
     }
 
 
