@@ -324,7 +324,7 @@ def main() -> None:
             ).one()
         engine.dispose()
         lost = [a for a in acknowledged if a not in found]
-        counters_exact = tuple(counted) == tuple(grouped)
+        counters_exact = tuple(map(int, counted)) == tuple(grouped)
         latencies = [x for w in writers for x in w.latencies]
         errors = [e for w in writers for e in w.errors]
         requests = re.search(r"(\d+) requests in", wrk.stdout)
@@ -349,7 +349,7 @@ def main() -> None:
             f"; acknowledged transitions {len(acknowledged)}, lost {len(lost)}"
         )
         print(
-            f"coverage counters (certified, in custody, parcels) {tuple(counted)},"
+            f"coverage counters (certified, in custody, parcels) {tuple(map(int, counted))},"
             f" GROUP BY {tuple(grouped)}: {'equal' if counters_exact else 'DIFFERENT'}"
         )
         for error in errors[:5]:
