@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 import pyogrio
 import shapely
 
+from app.services import parcel_export
 from app.spatial import crs_detect
 from tests.api.conftest import WARD, Keys
 
@@ -115,3 +116,17 @@ def test_an_export_in_wgs84(client: httpx.Client, tmp_path: Path) -> None:
 def test_unknown_format_or_crs_is_422(client: httpx.Client) -> None:
     assert client.get("/parcels/export.kml").status_code == 422
     assert client.get("/parcels/export.gpkg", params={"crs": "EPSG:3857"}).status_code == 422
+
+
+def test_an_export_beyond_the_limit_is_a_413(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the limit is 100,000 parcels; the samples hold 3,000: lower it for the test
+    monkeypatch.setattr(parcel_export, "MAX_EXPORT_FEATURES", 50)
+    for fmt in ("csv", "gpkg", "shp"):
+        answer = client.get(f"/parcels/export.{fmt}", params={"ward": "07795"})
+        assert answer.status_code == 413, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "narrow" in answer.json()["detail"]
+    narrowed = client.get("/parcels/export.csv", params={"filter": "id <= 50"})
+    assert narrowed.status_code == 200, narrowed.text
