@@ -4,7 +4,8 @@
 
 On a throwaway PostGIS it loads a generated register (`gis_samples/generate.py`, through the
 service's own import), then, in one run on the same database:
-  1. this service: GET /parcels?bbox=...&limit=1000 (wrk, 10 connections);
+  1. this service: GET /parcels?bbox=...&limit=10000&properties=<tipg's columns> (wrk, 10
+     connections), and again with all its public properties (land uses included);
   2. tipg (installed with pip in a virtualenv of its own under .bench/), on a WGS84 copy of
      the parcels (tipg cannot read a VN-2000 table): /collections/.../items?bbox=...;
   3. PostgreSQL alone (pgbench, 10 clients): the equivalent SQL building the same
@@ -93,9 +94,11 @@ def _densest_box(conn: object, target: int) -> tuple[float, float, float, float]
         half *= 1.1
 
 
-def _wrk(url: str, seconds: int) -> tuple[float, float, float, str]:
+def _wrk(url: str, seconds: int, connections: int = 10) -> tuple[float, float, float, str]:
+    threads = min(2, connections)
     out = subprocess.run(
-        ["wrk", "-t2", "-c10", f"-d{seconds}s", "--latency", "--timeout", "10s", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout"]
+        + ["10s", url],
         capture_output=True,
         text=True,
         check=True,
@@ -110,16 +113,30 @@ def _wrk(url: str, seconds: int) -> tuple[float, float, float, str]:
     )
 
 
-def _pgbench(url: str, sql: str, seconds: int, work: Path) -> tuple[float, float, float]:
+def _pgbench(
+    url: str, sql: str, seconds: int, work: Path, clients: int = 10
+) -> tuple[float, float, float]:
     script = work / "query.sql"
     script.write_text(sql)
-    log_dir = work / "pgbench"
+    log_dir = work / f"pgbench-{clients}"
     log_dir.mkdir(exist_ok=True)
     pgbench = shutil.which("pgbench") or next(
         str(p) for p in Path("/usr/lib/postgresql").glob("*/bin/pgbench")
     )
     out = subprocess.run(
-        [pgbench, "-n", "-c", "10", "-j", "2", "-T", str(seconds), "-f", str(script), "-l"]
+        [
+            pgbench,
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            str(min(2, clients)),
+            "-T",
+            str(seconds),
+            "-f",
+            str(script),
+            "-l",
+        ]
         + ["--log-prefix", str(log_dir / "log"), url],
         capture_output=True,
         text=True,
@@ -133,6 +150,17 @@ def _pgbench(url: str, sql: str, seconds: int, work: Path) -> tuple[float, float
     ]
     q = statistics.quantiles(latencies, n=100)
     return tps, q[49], q[98]
+
+
+PROPERTIES = (
+    "status",
+    "ward_code",
+    "sheet_no",
+    "parcel_no",
+    "area_m2",
+    "disputed",
+    "origin_confirmed",
+)
 
 
 def main() -> None:
@@ -166,9 +194,12 @@ def main() -> None:
                 )
                 conn.execute(text("ALTER TABLE parcel_wgs84 ADD PRIMARY KEY (id)"))
                 conn.execute(text("CREATE INDEX ON parcel_wgs84 USING gist (geom)"))
-                conn.execute(text("ANALYZE parcel_wgs84"))
-                conn.execute(text("ANALYZE parcel"))
                 box = _densest_box(conn, TARGET)
+            # as a register in use is: vacuumed (hint bits, visibility map), not being
+            # vacuumed by autovacuum in the middle of the measurements
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in ("parcel", "parcel_land_use", "parcel_wgs84"):
+                    conn.execute(text(f"VACUUM (ANALYZE) {table}"))
             engine.dispose()
             bbox = ",".join(f"{v:.6f}" for v in box)
             ours_port, tipg_port = free_port(), free_port()
@@ -179,6 +210,7 @@ def main() -> None:
                 PORT=str(ours_port),
                 PARCELS_LOG_LEVEL="WARNING",
                 PARCELS_IMPORT_WORKER="false",
+                PARCELS_STATS_UPKEEP="false",
             )
             procs.append(subprocess.Popen([CLI, "serve", "--no-samples"], env=env))
             _wait(f"http://127.0.0.1:{ours_port}/health", procs[-1])
@@ -197,42 +229,56 @@ def main() -> None:
                 )
             )
             _wait(f"http://127.0.0.1:{tipg_port}/collections", procs[-1])
-            ours = f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
+            # the same properties three ways: the columns of tipg's copy of the table
+            ours = (
+                f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
+                f"&properties={','.join(PROPERTIES)}"
+            )
+            ours_all = f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
             theirs = (
                 f"http://127.0.0.1:{tipg_port}/collections/public.parcel_wgs84/items"
                 f"?bbox={bbox}&limit=10000"
             )
             n_ours = len(httpx.get(ours, timeout=60).json()["features"])
             n_theirs = len(httpx.get(theirs, timeout=60).json()["features"])
+            pairs = ", ".join(f"'{p}', {p}" for p in PROPERTIES)
             sql = (
                 "SELECT json_build_object('type', 'FeatureCollection', 'features',"
                 " json_agg(json_build_object('type', 'Feature', 'id', id, 'geometry',"
                 " ST_AsGeoJSON(ST_Transform(geom, 4326), 9)::json, 'properties',"
-                " json_build_object('status', status, 'ward_code', ward_code))))::text"
-                " FROM parcel WHERE geom && ST_Transform(ST_MakeEnvelope("
+                f" json_build_object({pairs})) ORDER BY id))"
+                "::text FROM parcel WHERE geom && ST_Transform(ST_MakeEnvelope("
                 f"{bbox}, 4326), 9214) AND retired_at IS NULL;\n"
             )
             print(f"box {bbox}: {n_ours} parcels (tipg {n_theirs})")
             rows = [
                 ("this service", *_wrk(ours, args.seconds)),
                 ("tipg", *_wrk(theirs, args.seconds)),
+                ("service, all properties", *_wrk(ours_all, args.seconds)),
             ]
             tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work))
             rows.append(("PostgreSQL (pgbench)", tps, p50, p99, "-"))
-            print(f"{'':<22} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
+            # two clients: the latency without ten requests queueing for two cores
+            rows.append(("this service, 2 conns", *_wrk(ours, args.seconds, 2)))
+            tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work), clients=2)
+            rows.append(("pgbench, 2 clients", tps, p50, p99, "-"))
+            print(f"{'':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
             for name, rps, q50, q99, errors in rows:
-                print(f"{name:<22} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
+                print(f"{name:<24} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
             lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
             tiles = f"http://127.0.0.1:{ours_port}/tiles/parcels"
+            # one client, kept alive: a new httpx client per request costs more (its SSL
+            # context) than a small tile
+            client = httpx.Client(timeout=60)
             for z in (14, 16):
                 cx, cy = tile_of(lon, lat, z)
                 times, sizes = [], []
                 for dx in (-1, 0, 1):
                     for dy in (-1, 0, 1):
                         url_tile = f"{tiles}/{z}/{cx + dx}/{cy + dy}.mvt"
-                        httpx.get(url_tile, timeout=60)  # warm
+                        client.get(url_tile)  # warm
                         started = time.perf_counter()
-                        response = httpx.get(url_tile, timeout=60)
+                        response = client.get(url_tile)
                         times.append((time.perf_counter() - started) * 1000)
                         sizes.append(len(response.content))
                 print(

@@ -23,6 +23,10 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(
         settings.sqlalchemy_url(),
         pool_size=settings.db_pool_size,
+        # the connection used last comes first: its backend has the plans, the catalog and
+        # PostGIS's coordinate transformations cached (first use in a backend costs tens of
+        # ms); first-in-first-out would send each request to the coldest one
+        pool_use_lifo=True,
         pool_pre_ping=True,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
