@@ -128,7 +128,7 @@ FilterDep = Annotated[ParcelFilter, Depends(filter_params)]
 @router.get(
     "",
     response_class=Response,
-    responses={**COLLECTION_DOC, **problems(422)},
+    responses={**COLLECTION_DOC, **problems(400, 422)},
 )
 def list_parcels(
     request: Request,
@@ -171,7 +171,7 @@ def list_parcels(
             "with a UTF-8 .cpg and the VN-2000 .prj) or CSV with the geometry as WKT.",
             "content": {media: {} for media in parcel_export.MEDIA.values()},
         },
-        **problems(413, 422),
+        **problems(400, 413, 422),
     },
 )
 def export_parcels(
