@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from app.config import to_sqlalchemy_url  # noqa: E402
 from app.localdb import cluster as localdb  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
-from bench.tools import tile_of, wrk_ms  # noqa: E402
+from bench.tools import tile_of, wrk  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
 from tests.support import free_port, fresh_database  # noqa: E402
 
@@ -92,25 +92,6 @@ def _densest_box(conn: object, target: int) -> tuple[float, float, float, float]
         if found >= target:
             return box
         half *= 1.1
-
-
-def _wrk(url: str, seconds: int, connections: int = 10) -> tuple[float, float, float, str]:
-    threads = min(2, connections)
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout"]
-        + ["10s", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return (
-        rps,
-        wrk_ms(out, "50"),
-        wrk_ms(out, "99"),
-        f"{errors[1]} non-2xx" if errors else "0 errors",
-    )
 
 
 def _pgbench(
@@ -252,14 +233,14 @@ def main() -> None:
             )
             print(f"box {bbox}: {n_ours} parcels (tipg {n_theirs})")
             rows = [
-                ("this service", *_wrk(ours, args.seconds)),
-                ("tipg", *_wrk(theirs, args.seconds)),
-                ("service, all properties", *_wrk(ours_all, args.seconds)),
+                ("this service", *wrk(ours, args.seconds)),
+                ("tipg", *wrk(theirs, args.seconds)),
+                ("service, all properties", *wrk(ours_all, args.seconds)),
             ]
             tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work))
             rows.append(("PostgreSQL (pgbench)", tps, p50, p99, "-"))
             # two clients: the latency without ten requests queueing for two cores
-            rows.append(("this service, 2 conns", *_wrk(ours, args.seconds, 2)))
+            rows.append(("this service, 2 conns", *wrk(ours, args.seconds, 2)))
             tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work), clients=2)
             rows.append(("pgbench, 2 clients", tps, p50, p99, "-"))
             print(f"{'':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")

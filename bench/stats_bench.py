@@ -52,7 +52,7 @@ from app.domain import progress  # noqa: E402
 from app.localdb import cluster as localdb  # noqa: E402
 from app.services import coverage  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
-from bench.tools import wrk_ms  # noqa: E402
+from bench.tools import wrk  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
 from tests.support import free_port, fresh_database  # noqa: E402
 
@@ -202,22 +202,6 @@ def _verify(wards: list[dict[str, Any]], url: str) -> None:
         raise SystemExit("/stats/wards disagrees with the GROUP BY:\n  " + "\n  ".join(wrong))
 
 
-def _wrk(url: str, seconds: int) -> tuple[float, float, float, str]:
-    args = ["wrk", "-t2", "-c4", "--latency", "--timeout", "10s", url]
-    subprocess.run([*args[:3], "-d3s", *args[3:]], capture_output=True, check=True)  # warm
-    out = subprocess.run(
-        [*args[:3], f"-d{seconds}s", *args[3:]], capture_output=True, text=True, check=True
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return (
-        rps,
-        wrk_ms(out, "50"),
-        wrk_ms(out, "99"),
-        f"{errors[1]} non-2xx" if errors else "0 errors",
-    )
-
-
 def _recent_params(day: date) -> dict[str, date]:
     """Return the parameters coverage_sql.figures() binds for `day` (same arithmetic)."""
     rate_days = progress.RATE_WEEKS * 7
@@ -305,7 +289,7 @@ def _measure(cluster: localdb.Cluster, url: str, size: int, args: argparse.Names
             seq = _times(lambda: client.get(stats_url).raise_for_status(), args.requests, 20)
             # the floor of any answer: GET /health, one small query, same client and stack
             health = _times(lambda: client.get(f"{base}/health"), args.requests, 20)
-        rates = _wrk(stats_url, args.seconds)
+        rates = wrk(stats_url, args.seconds, connections=4, warm_s=3)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
