@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from app.domain import labels_vi, progress
 from app.domain.progress import Period
-from app.services.snapshots import TOWN_NAME, changes
+from app.services.snapshots import TOWN_NAME, blocks, changes
 
 
 @dataclass(frozen=True)
@@ -90,15 +90,9 @@ COLUMNS: list[Column] = [
 HEADINGS = ["STT", "Mã xã/phường", "Tên xã/phường"] + [h for h, _ in COLUMNS]
 
 
-def _blocks(document: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
-    found: dict[str | None, dict[str, Any]] = {w["ward_code"]: w for w in document["wards"]}
-    found[None] = document["town"]
-    return found
-
-
 def rows(report: Report) -> list[list[Any]]:
     """Return the ward rows and the total row, each as the report shows it."""
-    before = _blocks(report.previous) if report.previous else {}
+    before = blocks(report.previous) if report.previous else {}
     out = []
     for n, ward in enumerate(report.document["wards"], start=1):
         change = changes(ward, before.get(ward["ward_code"]))

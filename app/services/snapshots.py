@@ -77,6 +77,13 @@ def one(session: Session, period: Period, end: date) -> dict[str, Any] | None:
     return figures
 
 
+def blocks(document: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
+    """Return the figures of a coverage document by ward code, the town's under None."""
+    found: dict[str | None, dict[str, Any]] = {None: document["town"]}
+    found.update({w["ward_code"]: w for w in document["wards"]})
+    return found
+
+
 def changes(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, int]:
     """Return the change of the CHANGES figures since the previous period (0 without one)."""
     if previous is None:
@@ -128,11 +135,6 @@ def timeline(
     if end is None or end >= today:
         live = json.loads(json.dumps(coverage.as_of(session, today), default=str))
         documents.append((progress.period_end(today, period), live, True))
-
-    def blocks(doc: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
-        found: dict[str | None, dict[str, Any]] = {None: doc["town"]}
-        found.update({w["ward_code"]: w for w in doc["wards"]})
-        return found
 
     names: dict[str | None, str] = {None: TOWN_NAME}
     series: dict[str | None, list[dict[str, Any]]] = {}

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from app.config import to_sqlalchemy_url
-from app.domain.progress import local_today
+from app.domain.progress import closed_period_ends, local_today
 from app.ingest import sample_history
-from app.services import coverage, snapshots
+from app.services import coverage, snapshots, stats_upkeep
 from tests import stats_oracle
 from tests.support import committed_register
 
@@ -72,6 +72,28 @@ def test_the_history_is_plausible_and_counted_exactly(played: tuple[Engine, int]
     # the other wards were left alone, and nothing was certified before the drive began
     assert all(w["certified"] == 0 for w in now["wards"] if w["ward_code"] not in WARDS)
     assert before["town"]["certified"] == 0
+
+
+def test_the_upkeep_folds_the_counters_and_freezes_the_ended_periods(
+    played: tuple[Engine, int],
+) -> None:
+    engine, _ = played
+    with Session(engine) as session:
+        before = coverage.as_of(session, TODAY)
+    stats_upkeep.run_once(engine, take_snapshots=True)
+    with engine.connect() as conn:
+        pending = conn.execute(text("SELECT count(*) FROM stat_delta")).scalar_one()
+        frozen = {
+            (period, end)
+            for period, end in conn.execute(text("SELECT period, period_end FROM stat_snapshot"))
+        }
+        with Session(bind=conn) as session:
+            after = coverage.as_of(session, TODAY)
+    assert pending == 0
+    assert after == before  # folding moves rows, never figures
+    for period in ("week", "month"):
+        ends = closed_period_ends(START, TODAY, period)
+        assert ends and {(period, end) for end in ends} <= frozen
 
 
 def test_the_weekly_timeline_climbs(played: tuple[Engine, int]) -> None:
