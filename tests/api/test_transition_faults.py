@@ -159,8 +159,11 @@ def _finish(service: Service, clients: list[Client]) -> None:
             response = client.send(parcel, version, to, key)
             assert response is not None and response.status_code == 200, response
             current = int(response.headers["ETag"].strip('"'))
-            for n, step in enumerate(STEPS[STEPS.index(to) + 1 :], start=STEPS.index(to) + 1):
-                response = client.send(parcel, current, step, f"p{parcel}-s{n}")
+            # the step's place comes from its key: in_review is in STEPS twice, so
+            # STEPS.index(to) would go back to the first and reuse later steps' keys
+            done = int(key.rsplit("-s", 1)[1])
+            for n in range(done + 1, len(STEPS)):
+                response = client.send(parcel, current, STEPS[n], f"p{parcel}-s{n}")
                 assert response is not None and response.status_code == 200, response.text
                 current = int(response.headers["ETag"].strip('"'))
     touched = {p for c in clients for p, *_ in c.unanswered}
