@@ -144,6 +144,20 @@ PROPERTIES = (
 )
 
 
+def _verdict(rows: list[tuple[str, float, float, float, object]]) -> None:
+    """Print the goals against the figures: at least half the ceiling (PostgreSQL's best
+    throughput in this run) and p99 under 100 ms, both at the same bounded load."""
+    by_name = {name: (rps, q99) for name, rps, _, q99, _ in rows}
+    ceiling = max(by_name["PostgreSQL (pgbench)"][0], by_name["pgbench, 2 clients"][0])
+    for name in ("this service, 2 conns", "this service"):
+        rps, q99 = by_name[name]
+        print(
+            f"goal, {name}: {rps / ceiling:.0%} of the ceiling ({ceiling:.1f} req/s;"
+            f" {'met' if rps >= ceiling / 2 else 'NOT met'}), p99 {q99:.0f} ms"
+            f" ({'met' if q99 < 100 else 'NOT met'}), {rps / by_name['tipg'][0]:.1f}x tipg"
+        )
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -246,6 +260,7 @@ def main() -> None:
             print(f"{'':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
             for name, rps, q50, q99, errors in rows:
                 print(f"{name:<24} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
+            _verdict(rows)
             lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
             tiles = f"http://127.0.0.1:{ours_port}/tiles/parcels"
             # one client, kept alive: a new httpx client per request costs more (its SSL

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
+from app.api.deps import get_read_session, get_session
 from app.config import PROJECT_ROOT, Settings, to_sqlalchemy_url
 from app.db import migrate
 from app.ingest import samples
@@ -119,6 +119,7 @@ def base_url(settings: Settings, _holder: _SessionHolder) -> Iterator[str]:
         yield _holder.current
 
     app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_read_session] = test_session
     with live_server(app) as url:
         yield url
 

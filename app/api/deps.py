@@ -31,9 +31,19 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(factory)
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """Yield a session for reads that stream: its transaction stays open until the answer has
+    been sent, then is rolled back (it wrote nothing)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 # scope="function": the transaction commits when the endpoint returns, before the answer
 # leaves; FastAPI's default runs the code after `yield` once the answer is sent, and a client
 # could then be told of a write that a crash (or a failed commit) undid
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# for answers streamed from a server-side cursor: open while the answer is sent; read only
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="request")]

@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep, SessionDep
 from app.api.parcel_queries import FilterDep
-from app.api.responses import problems
+from app.api.responses import collection_response, problems
 from app.config import STORAGE_SRID
 from app.db import cql2
 from app.errors import InvalidFilter, InvalidInput, NotFound
@@ -230,7 +231,7 @@ def queryables(request: Request, collection_id: CollectionId) -> Response:
 )
 def items(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     actor: ActorDep,
     collection_id: CollectionId,
     where: FilterDep,
@@ -264,19 +265,23 @@ def items(
         actor=actor,
         query=parcel_search.Query(filter=where, crs=srid, limit=limit, cursor=cursor),
     )
-    links = [_link(str(request.url), "self", GEOJSON)]
-    if result.next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=result.next_cursor)
-        links.append(_link(str(next_url), "next", GEOJSON))
+
+    def links(next_cursor: str | None) -> list[dict[str, str]]:
+        found = [_link(str(request.url), "self", GEOJSON)]
+        if next_cursor is not None:
+            next_url = request.url.include_query_params(cursor=next_cursor)
+            found.append(_link(str(next_url), "next", GEOJSON))
+        return found
+
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     # the CRS is named in the Content-Crs header, as Part 2 says, not in the document
     chunks = parcel_search.collection_chunks(
         result, links, extra={"timeStamp": stamp}, name_crs=False
     )
-    return Response(b"".join(chunks), media_type=GEOJSON, headers=_crs_header(srid))
+    return collection_response(chunks, whole=result.whole, headers=_crs_header(srid))
 
 
-def _wards(session: SessionDep, where: Any, srid: int) -> Response:
+def _wards(session: Session, where: Any, srid: int) -> Response:
     clause = "true"
     params: dict[str, Any] = {"srid": srid}
     if where.bbox is not None:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.api.auth import ActorDep
-from app.api.deps import SessionDep
-from app.api.responses import problems
+from app.api.deps import ReadSessionDep, SessionDep
+from app.api.responses import collection_response, problems
 from app.db import cql2
 from app.db.parcel_search import ParcelFilter
 from app.errors import InvalidInput
@@ -57,19 +57,16 @@ def _ints(values: list[str], what: str) -> list[int]:
 
 
 def _answer(request: Request, result: parcel_search.Result) -> Response:
-    links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
-    if result.next_cursor is not None:
-        links.append(
-            {
-                "rel": "next",
-                "type": GEOJSON,
-                "href": str(request.url.include_query_params(cursor=result.next_cursor)),
-            }
-        )
+    def links(next_cursor: str | None) -> list[dict[str, str]]:
+        found = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
+        if next_cursor is not None:
+            next_url = request.url.include_query_params(cursor=next_cursor)
+            found.append({"rel": "next", "type": GEOJSON, "href": str(next_url)})
+        return found
+
     headers = {"Content-Crs": f"<{crs_codes.uri(result.srid)}>"}
-    # one body, not a stream of chunks: a sync iterator costs a thread hop per chunk
-    body = b"".join(parcel_search.collection_chunks(result, links))
-    return Response(body, media_type=GEOJSON, headers=headers)
+    chunks = parcel_search.collection_chunks(result, links)
+    return collection_response(chunks, whole=result.whole, headers=headers)
 
 
 def filter_params(
@@ -132,7 +129,7 @@ FilterDep = Annotated[ParcelFilter, Depends(filter_params)]
 )
 def list_parcels(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     actor: ActorDep,
     where: FilterDep,
     properties: Annotated[
@@ -202,7 +199,7 @@ def export_parcels(
     responses={**COLLECTION_DOC, **problems(422)},
 )
 def search_parcels(
-    request: Request, body: ParcelSearchIn, session: SessionDep, actor: ActorDep
+    request: Request, body: ParcelSearchIn, session: ReadSessionDep, actor: ActorDep
 ) -> Response:
     """Parcels in an area given as GeoJSON or WKT (and the other filters), as GeoJSON.
 

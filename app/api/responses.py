@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi import Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.schemas.common import Problem
 
@@ -26,3 +28,14 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def etag(version: int) -> str:
     """Return the ETag header value of a version."""
     return f'"{version}"'
+
+
+def collection_response(
+    chunks: Iterator[bytes], *, whole: bool, headers: dict[str, str]
+) -> Response:
+    """Answer a GeoJSON document: in one body when its features were read in one fetch,
+    otherwise streamed a batch at a time (a sync iterator costs a thread hop per chunk, so
+    the chunks are batches, never single features)."""
+    if whole:
+        return Response(b"".join(chunks), media_type=GeoJSONResponse.media_type, headers=headers)
+    return StreamingResponse(chunks, media_type=GeoJSONResponse.media_type, headers=headers)

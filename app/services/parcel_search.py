@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,14 +38,65 @@ class Query:
     count: bool = False
 
 
-@dataclass
-class Result:
-    """A page: its features as GeoJSON text, the cursor of the next page, the total asked."""
+# features per fetch from the server-side cursor: a page that fits in one fetch is answered in
+# one body, a larger one is streamed a batch at a time (at most this many features in memory)
+BATCH = 2_000
 
-    features: list[str]
-    next_cursor: str | None
-    number_matched: int | None
-    srid: int
+
+class Result:
+    """A page being read: its first batch of features (GeoJSON text each), the rest as the
+    client takes them, and the cursor of the next page once the page is read to its end."""
+
+    def __init__(
+        self,
+        batches: Iterator[Sequence[Sequence[Any]]],
+        *,
+        sort: str,
+        limit: int,
+        batch: int,
+        number_matched: int | None,
+        srid: int,
+    ) -> None:
+        self.sort = sort
+        self.number_matched = number_matched
+        self.srid = srid
+        self.number_returned = 0
+        self.next_cursor: str | None = None
+        self._batches = batches
+        self._left = limit
+        self._last: Sequence[Any] | None = None
+        rows = next(batches, [])
+        # fetched in batches of min(batch, limit + 1): one short or one of limit + 1 rows
+        # holds the whole page
+        self.whole = batch > limit or len(rows) < batch
+        self.first = self._take(rows)
+
+    def _take(self, rows: Sequence[Sequence[Any]]) -> list[str]:
+        if self._left < len(rows):  # row limit + 1 exists: there is a next page
+            rows = rows[: self._left]
+            if rows or self._last is not None:
+                last = rows[-1] if rows else self._last
+                assert last is not None
+                self.next_cursor = _cursor(self.sort, last[1], int(last[2]))
+            self._left = 0
+        else:
+            self._left -= len(rows)
+        if rows:
+            self._last = rows[-1]
+        self.number_returned += len(rows)
+        return [r[0] for r in rows]
+
+    def batches(self) -> Iterator[list[str]]:
+        """Yield the features a batch at a time, the first one included."""
+        yield self.first
+        if self.whole:
+            return
+        for rows in self._batches:
+            features = self._take(rows)
+            if features:
+                yield features
+            if self.next_cursor is not None:
+                break
 
 
 def _cursor(sort: str, key: Any, parcel_id: int) -> str:
@@ -107,7 +158,9 @@ def search(*, session: Session, actor: Actor, query: Query) -> Result:
     personal_all = actor.role is not Role.WARD_OFFICER and may(actor, Action.READ_PERSONAL)
     personal_ward = actor.ward_code if actor.role is Role.WARD_OFFICER else None
     conn = session.connection()
-    page = parcel_search.features(
+    # counted first, in the same transaction as the page
+    number_matched = parcel_search.count(conn, query.filter) if query.count else None
+    batches = parcel_search.feature_batches(
         conn,
         query.filter,
         properties=names,
@@ -117,31 +170,43 @@ def search(*, session: Session, actor: Actor, query: Query) -> Result:
         sort=sort,
         descending=query.sortby.startswith("-"),
         after=_after(query.cursor, sort),
-        limit=query.limit,
+        limit=query.limit + 1,
+        batch=min(BATCH, query.limit + 1),
     )
     return Result(
-        features=page.features,
-        next_cursor=_cursor(sort, *page.next_after) if page.next_after else None,
-        number_matched=parcel_search.count(conn, query.filter) if query.count else None,
+        batches,
+        sort=sort,
+        limit=query.limit,
+        batch=BATCH,
+        number_matched=number_matched,
         srid=srid,
     )
 
 
 def collection_chunks(
     result: Result,
-    links: list[dict[str, str]],
+    links: Callable[[str | None], list[dict[str, str]]],
     *,
     extra: dict[str, Any] | None = None,
     name_crs: bool = True,
 ) -> Iterator[bytes]:
-    """Yield the FeatureCollection document a piece at a time.
+    """Yield the FeatureCollection document a batch of features at a time.
 
-    `name_crs`: add a `crs` member when the coordinates are not WGS84 (GeoJSON has none).
+    The members that depend on the whole page (`numberReturned`, the `next` link made by
+    `links` from the next page's cursor) come after the features. `name_crs`: add a `crs`
+    member when the coordinates are not WGS84 (GeoJSON has none).
     """
     yield b'{"type":"FeatureCollection","features":['
-    for i, feature in enumerate(result.features):
-        yield (b"," if i else b"") + feature.encode()
-    tail: dict[str, Any] = {"numberReturned": len(result.features), "links": links, **(extra or {})}
+    sep = b""
+    for features in result.batches():
+        if features:
+            yield sep + ",".join(features).encode()
+            sep = b","
+    tail: dict[str, Any] = {
+        "numberReturned": result.number_returned,
+        "links": links(result.next_cursor),
+        **(extra or {}),
+    }
     if result.number_matched is not None:
         tail["numberMatched"] = result.number_matched
     if name_crs and result.srid != crs_codes.WGS84:
