@@ -64,6 +64,45 @@ COMPARISONS: dict[type, str] = {
 ORDERED = ("integer", "number", "string")
 
 
+def _lift_escaped_strings(text: str) -> tuple[str, dict[str, str]]:
+    """Return the text with each string literal that holds an escaped quote ('' or \\')
+    replaced by a placeholder literal, and the placeholders' values.
+
+    CQL2 text escapes a quote inside a string by doubling it; pygeofilter's grammar has no
+    escapes at all, so those literals are taken out before it parses and put back after.
+    """
+    out: list[str] = []
+    strings: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        if text[i] != "'":
+            out.append(text[i])
+            i += 1
+            continue
+        j, value, escaped = i + 1, [], False
+        while j < len(text):
+            if text[j] in "'\\" and text[j + 1 : j + 2] == "'":
+                value.append("'")
+                j += 2
+                escaped = True
+            elif text[j] == "'":
+                break
+            else:
+                value.append(text[j])
+                j += 1
+        else:  # no closing quote: the parser says where
+            out.append(text[i:])
+            break
+        if escaped:
+            key = f"\ue000{len(strings)}\ue001"
+            strings[key] = "".join(value)
+            out.append(f"'{key}'")
+        else:
+            out.append(text[i : j + 1])
+        i = j + 1
+    return "".join(out), strings
+
+
 def _literal(value: Any, queryable: Queryable, name: str) -> Any:
     kind = queryable.type
     if kind == "boolean" and isinstance(value, bool):
@@ -85,8 +124,9 @@ def _literal(value: Any, queryable: Queryable, name: str) -> Any:
 
 
 class _Translator:
-    def __init__(self, queryables: dict[str, Queryable]) -> None:
+    def __init__(self, queryables: dict[str, Queryable], strings: dict[str, str]) -> None:
         self.queryables = queryables
+        self.strings = strings
         self.params: dict[str, Any] = {}
         self._names = count()
 
@@ -123,6 +163,8 @@ class _Translator:
             name, queryable = self._queryable(lhs)
             if operator not in ("=", "<>") and queryable.type not in ORDERED:
                 raise InvalidFilter(f"{name} is true or false: only = and <> apply.")
+            if isinstance(rhs, str):
+                rhs = self.strings.get(rhs, rhs)
             value = self._bind(_literal(rhs, queryable, name))
             return f"({queryable.sql} {operator} {value})"
         if isinstance(node, bool):  # a literal TRUE or FALSE on its own
@@ -141,14 +183,15 @@ def to_sql(
     when it does not parse or goes beyond basic CQL2 over the queryables."""
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
+    lifted, strings = _lift_escaped_strings(text)
     try:
-        tree = parse(text)
+        tree = parse(lifted)
     except RecursionError:
         raise InvalidFilter("The filter nests too deeply.") from None
     except Exception as exc:  # lark's errors, and pygeofilter's own, name the position
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidFilter(f"The filter is not CQL2 text: {first}") from None
-    translator = _Translator(queryables)
+    translator = _Translator(queryables, strings)
     try:
         return translator.sql(tree), translator.params
     except RecursionError:

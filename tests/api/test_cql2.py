@@ -172,3 +172,26 @@ def test_the_ogc_api_definition_is_rooted_at_ogc(client: httpx.Client) -> None:
     names = {p["name"] for p in items["parameters"]}
     assert {"collectionId", "limit", "bbox", "filter", "filter-lang", "status"} <= names
     assert all(not path.startswith("/ogc") for path in document["paths"])
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [("'Xóm Nếnh, nhà ông O''Brien'", "Xóm Nếnh, nhà ông O'Brien"), ("'''quoted'''", "'quoted'")],
+)
+def test_a_quote_inside_a_string_is_written_twice(
+    client: httpx.Client, connection: Connection, literal: str, value: str
+) -> None:
+    parcel_id = connection.execute(
+        text("UPDATE parcel SET address = :v WHERE id = (SELECT min(id) FROM parcel) RETURNING id"),
+        {"v": value},
+    ).scalar_one()
+    answer = client.get(
+        "/parcels", params={"filter": f"address = {literal} AND id > 0", "properties": "address"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert [(f["id"], f["properties"]["address"]) for f in answer.json()["features"]] == [
+        (parcel_id, value)
+    ]
+    # the other literals of the same filter are left as written
+    where, params = cql2.to_sql(f"address = {literal} OR ward_code = '07795'")
+    assert sorted(params.values()) == sorted([value, "07795"])

@@ -1,0 +1,107 @@
+"""Where an import's time goes: every SQL statement timed, and the Python between them.
+
+    .venv/bin/python bench/import_steps.py [--parcels 100000]
+
+Runs the import in this process (the code `parcel-registry import` runs) on a throwaway
+PostGIS with the sample wards and an empty register, times each statement through
+SQLAlchemy's cursor events (COPY goes around them and counts as Python), and prints the
+statements by time, then the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import to_sqlalchemy_url  # noqa: E402
+from app.db.session import session_scope  # noqa: E402
+from app.domain.permissions import Actor, Role  # noqa: E402
+from app.ingest import jobs  # noqa: E402
+from app.ingest.pipeline import ImportOptions  # noqa: E402
+from app.localdb import cluster as localdb  # noqa: E402
+from bench.import_bench import generated  # noqa: E402
+from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.support import free_port, fresh_database  # noqa: E402
+
+
+def _label(statement: str) -> str:
+    """A short name of a statement: its first words, the import's number taken out."""
+    words = re.sub(r"_\d+\b", "", " ".join(statement.split()))
+    return words[:90]
+
+
+def main() -> None:
+    """Run one import and print the time of each kind of statement."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=100_000)
+    args = parser.parse_args()
+    source = generated(args.parcels)
+    home = Path(tempfile.mkdtemp(prefix="parcel-registry-steps-"))
+    cluster = localdb.Cluster(home=home, port=free_port())
+    try:
+        server = localdb.up(cluster)
+        with fresh_database(server, "steps") as url, tempfile.TemporaryDirectory() as work:
+            prepare_register(url)
+            engine = create_engine(to_sqlalchemy_url(url))
+            spent: dict[str, float] = defaultdict(float)
+            calls: dict[str, int] = defaultdict(int)
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+                conn.info["started"] = time.perf_counter()
+
+            @event.listens_for(engine, "after_cursor_execute")
+            def _after(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+                label = _label(statement)
+                spent[label] += time.perf_counter() - conn.info.pop("started")
+                calls[label] += 1
+
+            from sqlalchemy.orm import sessionmaker
+
+            factory = sessionmaker(bind=engine)
+            with source.open("rb") as stream:
+                path, sha256, size = jobs.spool(stream, Path(work), 2**40)
+            for session in session_scope(factory):
+                job = jobs.submit(
+                    session=session,
+                    path=path,
+                    sha256=sha256,
+                    size=size,
+                    file_name=source.name,
+                    uploader=Actor(name="bench", role=Role.SURVEYOR),
+                    options=ImportOptions(),
+                )
+                import_id = job.id
+            spent.clear()
+            calls.clear()
+            started = time.perf_counter()
+            assert jobs.claim(engine, import_id) == import_id
+            status = jobs.run_claimed(engine, import_id)
+            total = time.perf_counter() - started
+            in_sql = sum(spent.values())
+            print(f"import of {args.parcels:,} parcels: {status} in {total:.1f} s")
+            print(f"{'s':>7} {'calls':>6}  statement")
+            for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])[:25]:
+                print(f"{seconds:>7.2f} {calls[label]:>6}  {label}")
+            print(f"{in_sql:>7.2f}         in SQL statements")
+            print(f"{total - in_sql:>7.2f}         elsewhere (reading, checks, COPY)")
+            engine.dispose()
+    finally:
+        localdb.destroy(cluster)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
