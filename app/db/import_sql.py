@@ -358,19 +358,38 @@ def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) ->
         ),
         {"actor": actor, "import_id": import_id},
     )
+    # the first version of a new parcel: its children are the file's land use and holder
+    # and nothing else (its id is new), so its document is built from them directly
     _execute(
         conn,
         (
-            " INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
+            "INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
+            "  changes, snapshot, import_id)"
+            " SELECT c.parcel_id, 1, clock_timestamp(), :actor, 'import', '{}'::jsonb,"
+            "  parcel_document(p, jsonb_build_array(land_use_document(u.land_use_code,"
+            "   u.area_m2, u.origin_codes::text[])), NULL,"
+            "   CASE WHEN h.parcel_id IS NOT NULL"
+            "    THEN jsonb_build_array(holder_document(h.name, h.kind, h.id_number)) END,"
+            "   NULL, NULL), :import_id"
+            " FROM import_changed c JOIN parcel p ON p.id = c.parcel_id"
+            " JOIN parcel_land_use u ON u.parcel_id = c.parcel_id"
+            " LEFT JOIN holder h ON h.parcel_id = c.parcel_id"
+            " WHERE c.is_new"
+        ),
+        {"actor": actor, "import_id": import_id},
+    )
+    # the next version of a changed parcel, with what changed
+    _execute(
+        conn,
+        (
+            "INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
             "  changes, snapshot, import_id)"
             " SELECT c.parcel_id, coalesce(c.old_version, 0) + 1, clock_timestamp(), :actor,"
-            "  CASE WHEN c.is_new THEN 'import' ELSE 'import_update' END,"
-            "  CASE WHEN c.is_new THEN '{}'::jsonb"
-            "   ELSE jsonb_changes(c.old_snapshot, s.snapshot) END,"
-            "  s.snapshot, :import_id"
+            "  'import_update', jsonb_changes(c.old_snapshot, s.snapshot), s.snapshot,"
+            "  :import_id"
             " FROM import_changed c"
-            " JOIN parcel_snapshots(ARRAY(SELECT parcel_id FROM import_changed)) s"
-            "  ON s.id = c.parcel_id"
+            " JOIN parcel_snapshots(ARRAY(SELECT parcel_id FROM import_changed"
+            "  WHERE NOT is_new)) s ON s.id = c.parcel_id"
         ),
         {"actor": actor, "import_id": import_id},
     )

@@ -921,6 +921,7 @@ def test_reimport_makes_versions_keeps_signed_status_and_is_idempotent(
     status, report, _ = run_import(first)
     assert status == "succeeded" and report["inserted"] == 6
     first_import = scalar(register, "SELECT max(id) FROM import_job")
+    assert_current_versions_hold_the_register(register)
 
     # parcel 1's certificate is signed
     with register.begin() as conn:
@@ -986,12 +987,29 @@ def test_reimport_makes_versions_keeps_signed_status_and_is_idempotent(
     assert scalar(register, "SELECT count(*) FROM parcel_version WHERE import_id IS NULL") == 0
     assert scalar(register, "SELECT max(version) FROM parcel WHERE parcel_no IN (2, 3)") == 1
 
+    assert_current_versions_hold_the_register(register)
+
     # the same file again: nothing changes
     before = counts(register)
     status, report, issues = run_import(second)
     assert status == "succeeded" and issues == []
     assert (report["inserted"], report["updated"], report["unchanged"]) == (0, 0, 6)
     assert counts(register) == before
+
+
+def assert_current_versions_hold_the_register(register: Engine) -> None:
+    """Each parcel's current version holds, to the character, the document parcel_snapshot()
+    builds from the register now (the import builds new parcels' documents its own way)."""
+    stale = rows(
+        register,
+        "SELECT v.parcel_id, v.snapshot::text, s.snapshot::text FROM parcel_version v"
+        " JOIN parcel_snapshots(ARRAY(SELECT id FROM parcel)) s ON s.id = v.parcel_id"
+        " WHERE v.valid_to IS NULL AND v.snapshot::text IS DISTINCT FROM s.snapshot::text",
+    )
+    assert stale == []
+    assert scalar(register, "SELECT count(*) FROM parcel_version WHERE valid_to IS NULL") == (
+        scalar(register, "SELECT count(*) FROM parcel")
+    )
 
 
 def test_report_counts_match_the_register(
@@ -1033,6 +1051,7 @@ def test_report_counts_match_the_register(
 
     assert versions("import") == report["inserted"]
     assert versions("import_update") == report["updated"]
+    assert_current_versions_hold_the_register(register)
     assert scalar(register, "SELECT count(*) FROM parcel") == 4 + report["inserted"]
     issue_rows = rows(
         register,
