@@ -118,8 +118,17 @@ def base_url(settings: Settings, _holder: _SessionHolder) -> Iterator[str]:
         assert _holder.current is not None, "use the `client` fixture"
         yield _holder.current
 
+    def test_read_session() -> Iterator[Session]:
+        # a session of its own on the test's connection, as the service's read session is
+        # one of its own: the page's endpoint may close it before the answer is sent
+        assert _holder.current is not None, "use the `client` fixture"
+        _holder.current.flush()
+        connection = _holder.current.connection()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as reader:
+            yield reader
+
     app.dependency_overrides[get_session] = test_session
-    app.dependency_overrides[get_read_session] = test_session
+    app.dependency_overrides[get_read_session] = test_read_session
     with live_server(app) as url:
         yield url
 

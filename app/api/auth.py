@@ -5,21 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header
+from sqlalchemy.orm import Session
 
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep, SessionDep
 from app.domain.permissions import ANONYMOUS, Actor
 from app.errors import Unauthenticated
 from app.services import apikeys
 
+Authorization = Annotated[
+    str | None,
+    Header(description="`Bearer <API key>`; leave it out to act anonymously."),
+]
 
-def current_actor(
-    session: SessionDep,
-    authorization: Annotated[
-        str | None,
-        Header(description="`Bearer <API key>`; leave it out to act anonymously."),
-    ] = None,
-) -> Actor:
+
+def current_actor(session: SessionDep, authorization: Authorization = None) -> Actor:
     """Return the actor the request's API key names, or the anonymous actor."""
+    return _actor(session, authorization)
+
+
+def current_reader(session: ReadSessionDep, authorization: Authorization = None) -> Actor:
+    """The same, looked up in the request's read session: a read that streams holds one
+    connection, not one for the key and another for the page."""
+    return _actor(session, authorization)
+
+
+def _actor(session: Session, authorization: str | None) -> Actor:
     if authorization is None:
         return ANONYMOUS
     scheme, _, key = authorization.partition(" ")
@@ -29,6 +39,8 @@ def current_actor(
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+# for endpoints that read through ReadSessionDep
+ReadActorDep = Annotated[Actor, Depends(current_reader)]
 IfMatch = Annotated[
     str | None,
     Header(

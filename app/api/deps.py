@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db.session import session_scope
+from app.db.session import read_session_scope, session_scope
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -32,11 +32,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
-    """Yield a session for reads that stream: its transaction stays open until the answer has
-    been sent, then is rolled back (it wrote nothing)."""
+    """Yield a session for reads that may stream: one read-only snapshot, open until the
+    answer has been sent (or released sooner by the endpoint), then rolled back."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        yield session
+    yield from read_session_scope(factory)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

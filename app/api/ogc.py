@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.api.auth import ActorDep
+from app.api.auth import ActorDep, ReadActorDep
 from app.api.deps import ReadSessionDep, SessionDep
 from app.api.parcel_queries import FilterDep
 from app.api.responses import collection_response, problems
@@ -232,7 +232,7 @@ def queryables(request: Request, collection_id: CollectionId) -> Response:
 def items(
     request: Request,
     session: ReadSessionDep,
-    actor: ActorDep,
+    actor: ReadActorDep,
     collection_id: CollectionId,
     where: FilterDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
@@ -278,7 +278,9 @@ def items(
     chunks = parcel_search.collection_chunks(
         result, links, extra={"timeStamp": stamp}, name_crs=False
     )
-    return collection_response(chunks, whole=result.whole, headers=_crs_header(srid))
+    return collection_response(
+        chunks, whole=result.whole, headers=_crs_header(srid), release=session.close
+    )
 
 
 def _wards(session: Session, where: Any, srid: int) -> Response:

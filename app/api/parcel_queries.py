@@ -6,8 +6,9 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from app.api.auth import ActorDep
+from app.api.auth import ActorDep, ReadActorDep
 from app.api.deps import ReadSessionDep, SessionDep
 from app.api.responses import collection_response, problems
 from app.db import cql2
@@ -56,7 +57,7 @@ def _ints(values: list[str], what: str) -> list[int]:
         raise InvalidInput(f"{what} takes whole numbers.") from None
 
 
-def _answer(request: Request, result: parcel_search.Result) -> Response:
+def _answer(request: Request, result: parcel_search.Result, session: Session) -> Response:
     def links(next_cursor: str | None) -> list[dict[str, str]]:
         found = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
         if next_cursor is not None:
@@ -66,7 +67,7 @@ def _answer(request: Request, result: parcel_search.Result) -> Response:
 
     headers = {"Content-Crs": f"<{crs_codes.uri(result.srid)}>"}
     chunks = parcel_search.collection_chunks(result, links)
-    return collection_response(chunks, whole=result.whole, headers=headers)
+    return collection_response(chunks, whole=result.whole, headers=headers, release=session.close)
 
 
 def filter_params(
@@ -130,7 +131,7 @@ FilterDep = Annotated[ParcelFilter, Depends(filter_params)]
 def list_parcels(
     request: Request,
     session: ReadSessionDep,
-    actor: ActorDep,
+    actor: ReadActorDep,
     where: FilterDep,
     properties: Annotated[
         list[str] | None, Query(description="The properties to return, comma-separated.")
@@ -156,7 +157,7 @@ def list_parcels(
         count=count,
     )
     result = parcel_search.search(session=session, actor=actor, query=query)
-    return _answer(request, result)
+    return _answer(request, result, session)
 
 
 @router.get(
@@ -199,7 +200,7 @@ def export_parcels(
     responses={**COLLECTION_DOC, **problems(422)},
 )
 def search_parcels(
-    request: Request, body: ParcelSearchIn, session: ReadSessionDep, actor: ActorDep
+    request: Request, body: ParcelSearchIn, session: ReadSessionDep, actor: ReadActorDep
 ) -> Response:
     """Parcels in an area given as GeoJSON or WKT (and the other filters), as GeoJSON.
 
@@ -231,4 +232,4 @@ def search_parcels(
         count=body.count,
     )
     result = parcel_search.search(session=session, actor=actor, query=query)
-    return _answer(request, result)
+    return _answer(request, result, session)

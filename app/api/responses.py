@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Response
@@ -31,11 +31,13 @@ def etag(version: int) -> str:
 
 
 def collection_response(
-    chunks: Iterator[bytes], *, whole: bool, headers: dict[str, str]
+    chunks: Iterator[bytes], *, whole: bool, headers: dict[str, str], release: Callable[[], None]
 ) -> Response:
     """Answer a GeoJSON document: in one body when its features were read in one fetch,
     otherwise streamed a batch at a time (a sync iterator costs a thread hop per chunk, so
     the chunks are batches, never single features)."""
     if whole:
-        return Response(b"".join(chunks), media_type=GeoJSONResponse.media_type, headers=headers)
+        body = b"".join(chunks)
+        release()  # the database is done with: no connection held while a slow client reads
+        return Response(body, media_type=GeoJSONResponse.media_type, headers=headers)
     return StreamingResponse(chunks, media_type=GeoJSONResponse.media_type, headers=headers)

@@ -8,6 +8,7 @@ filter can never reach a column or a function the API does not name.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
@@ -73,6 +74,7 @@ def _lift_escaped_strings(text: str) -> tuple[str, dict[str, str]]:
     """
     out: list[str] = []
     strings: dict[str, str] = {}
+    marker = secrets.token_hex(8)
     i = 0
     while i < len(text):
         if text[i] != "'":
@@ -93,8 +95,8 @@ def _lift_escaped_strings(text: str) -> tuple[str, dict[str, str]]:
         else:  # no closing quote: the parser says where
             out.append(text[i:])
             break
-        if escaped:
-            key = f"\ue000{len(strings)}\ue001"
+        if escaped:  # a marker of this call only: no user text can name another literal
+            key = f"\ue000{marker}{len(strings)}\ue001"
             strings[key] = "".join(value)
             out.append(f"'{key}'")
         else:

@@ -45,3 +45,18 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session inside one transaction: committed on success, rolled back on error."""
     with factory.begin() as session:
         yield session
+
+
+def read_session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session in one read-only REPEATABLE READ transaction, rolled back at the end.
+
+    For reads that may span several statements (a count and a page, a page fetched in
+    batches from a server-side cursor): all see the same snapshot. The isolation level and
+    read-only flag ride on the BEGIN (no extra round trip) and are reset when the connection
+    returns to the pool.
+    """
+    with factory() as session:
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        yield session

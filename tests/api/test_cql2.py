@@ -195,3 +195,10 @@ def test_a_quote_inside_a_string_is_written_twice(
     # the other literals of the same filter are left as written
     where, params = cql2.to_sql(f"address = {literal} OR ward_code = '07795'")
     assert sorted(params.values()) == sorted([value, "07795"])
+
+
+def test_text_that_looks_like_a_lifted_literal_stays_the_users() -> None:
+    # a literal taken out for its escaped quote is named by a marker no user text can guess
+    lookalike = "\ue0000\ue001"
+    where, params = cql2.to_sql(f"address = '{lookalike}' OR address = 'a''b'")
+    assert sorted(params.values()) == sorted([lookalike, "a'b"])

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
+from app.config import Settings
+from app.db.session import make_sessionmaker, read_session_scope, session_scope
+from app.domain.permissions import Role
+from app.localdb import cluster as localdb
+from app.main import create_app
 from app.services import parcel_search
+from tests.support import committed_register, live_server
 
 BATCH = 7  # features per fetch in these tests, so that pages span several fetches
 
@@ -108,3 +116,71 @@ def test_a_streamed_page_in_ogc_items_and_post_search(
     assert [f["id"] for f in searched.json()["features"]] == ids[:30]
     next_link = [li["href"] for li in searched.json()["links"] if li["rel"] == "next"]
     assert next_link, "a next page is linked at the end of a streamed page"
+
+
+def test_reads_share_one_read_only_snapshot_and_leave_the_connection_clean(
+    settings: Settings,
+) -> None:
+    engine = create_engine(settings.sqlalchemy_url(), pool_size=1, max_overflow=0)
+    factory = make_sessionmaker(engine)
+    try:
+        for session in read_session_scope(factory):
+            shown = session.execute(
+                text(
+                    "SELECT current_setting('transaction_isolation'),"
+                    " current_setting('transaction_read_only')"
+                )
+            ).one()
+            assert tuple(shown) == ("repeatable read", "on")
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                session.execute(text("CREATE TEMP TABLE written (x int)"))
+        # the pool's only connection, back in the hands of a writer: its defaults again
+        for session in session_scope(factory):
+            shown = session.execute(
+                text(
+                    "SELECT current_setting('transaction_isolation'),"
+                    " current_setting('transaction_read_only')"
+                )
+            ).one()
+            assert tuple(shown) == ("read committed", "off")
+            session.execute(text("CREATE TEMP TABLE written (x int)"))
+    finally:
+        engine.dispose()
+
+
+def test_a_staff_read_holds_one_connection_while_it_streams(
+    server_url: str,
+    local_cluster: localdb.Cluster | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = local_cluster.service_url if local_cluster else None
+    with committed_register(server_url, service, [Role.REGISTRY_OFFICER]) as (_, url, headers):
+        app = create_app(
+            Settings(  # type: ignore[call-arg]
+                DATABASE_URL=url, upload_dir=tmp_path, stats_upkeep=False, import_worker=False
+            )
+        )
+        most = [0]
+
+        with live_server(app) as base:
+            pool = app.state.engine.pool
+
+            @event.listens_for(pool, "checkout")
+            def _count(*_: Any) -> None:
+                most[0] = max(most[0], pool.checkedout())
+
+            monkeypatch.setattr(parcel_search, "BATCH", BATCH)
+            for path in ("/parcels", "/ogc/collections/parcels/items"):
+                most[0] = 0
+                answer = httpx.get(
+                    f"{base}{path}",
+                    params={"limit": 40},
+                    headers=headers[Role.REGISTRY_OFFICER.value],
+                    timeout=30,
+                )
+                assert answer.status_code == 200, answer.text
+                assert "content-length" not in answer.headers  # streamed
+                assert len(answer.json()["features"]) == 40
+                assert "holders" in answer.json()["features"][0]["properties"] or path != "/parcels"
+                assert most[0] == 1, f"{path}: {most[0]} connections at once"
