@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(
         20, gt=0, description="Database connections kept per process (one per busy request)."
+    )
+    page_concurrency: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        gt=0,
+        description="Parcel pages (GET /parcels, POST /parcels/search, OGC items) built at "
+        "once; more wait their turn in order. Two per core keeps the slowest answers close to "
+        "the typical one under load (a thread per request contends for the interpreter).",
     )
     db_connect_timeout_s: int = Field(5, gt=0)
     db_statement_timeout_ms: int | None = Field(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
+import anyio
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -70,6 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
         # full passes, which otherwise walk it all (tens of ms) every few large answers
         gc.collect()
         gc.freeze()
+        # made here: a limiter belongs to the running event loop
+        app.state.page_limiter = anyio.CapacityLimiter(settings.page_concurrency)
         yield
         for thread in (worker, upkeep):
             if thread is not None:

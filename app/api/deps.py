@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+import anyio.to_thread
+from fastapi import Depends, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,13 @@ def get_session(request: Request) -> Iterator[Session]:
     """Yield a session wrapped in one transaction for this request."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     yield from session_scope(factory)
+
+
+async def in_page_slot(request: Request, build: Callable[[], Response]) -> Response:
+    """Build a parcel page in a worker thread, at most `page_concurrency` pages at once and
+    the rest in their order of arrival (the app's page limiter, made at startup)."""
+    limiter = getattr(request.app.state, "page_limiter", None)
+    return await anyio.to_thread.run_sync(build, limiter=limiter)
 
 
 def get_read_session(request: Request) -> Iterator[Session]:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
-from app.api.deps import ReadSessionDep, SessionDep
+from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.parcel_queries import FilterDep
 from app.api.responses import collection_response, problems
 from app.config import STORAGE_SRID
@@ -229,7 +229,7 @@ def queryables(request: Request, collection_id: CollectionId) -> Response:
     response_class=Response,
     responses={**GEOJSON_DOC, **problems(400, 404, 422)},
 )
-def items(
+async def items(
     request: Request,
     session: ReadSessionDep,
     actor: ReadActorDep,
@@ -251,36 +251,40 @@ def items(
 ) -> Response:
     """The features of a collection, a page at a time (parcels: filters as for GET /parcels,
     and `filter` in CQL2 text over the queryables)."""
-    srid = _srid(crs)
-    where.bbox = _bbox(bbox)
-    where.bbox_srid = _srid(bbox_crs)
-    if filter_lang != "cql2-text":
-        raise InvalidFilter(f"filter-lang {filter_lang} is not offered; use cql2-text.")
-    if collection_id == "wards":
-        if where.expression is not None:
-            raise InvalidFilter("Filters apply to the parcels collection, not to wards.")
-        return _wards(session, where, srid)
-    result = parcel_search.search(
-        session=session,
-        actor=actor,
-        query=parcel_search.Query(filter=where, crs=srid, limit=limit, cursor=cursor),
-    )
 
-    def links(next_cursor: str | None) -> list[dict[str, str]]:
-        found = [_link(str(request.url), "self", GEOJSON)]
-        if next_cursor is not None:
-            next_url = request.url.include_query_params(cursor=next_cursor)
-            found.append(_link(str(next_url), "next", GEOJSON))
-        return found
+    def build() -> Response:
+        srid = _srid(crs)
+        where.bbox = _bbox(bbox)
+        where.bbox_srid = _srid(bbox_crs)
+        if filter_lang != "cql2-text":
+            raise InvalidFilter(f"filter-lang {filter_lang} is not offered; use cql2-text.")
+        if collection_id == "wards":
+            if where.expression is not None:
+                raise InvalidFilter("Filters apply to the parcels collection, not to wards.")
+            return _wards(session, where, srid)
+        result = parcel_search.search(
+            session=session,
+            actor=actor,
+            query=parcel_search.Query(filter=where, crs=srid, limit=limit, cursor=cursor),
+        )
 
-    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    # the CRS is named in the Content-Crs header, as Part 2 says, not in the document
-    chunks = parcel_search.collection_chunks(
-        result, links, extra={"timeStamp": stamp}, name_crs=False
-    )
-    return collection_response(
-        chunks, whole=result.whole, headers=_crs_header(srid), release=session.close
-    )
+        def links(next_cursor: str | None) -> list[dict[str, str]]:
+            found = [_link(str(request.url), "self", GEOJSON)]
+            if next_cursor is not None:
+                next_url = request.url.include_query_params(cursor=next_cursor)
+                found.append(_link(str(next_url), "next", GEOJSON))
+            return found
+
+        stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        # the CRS is named in the Content-Crs header, as Part 2 says, not in the document
+        chunks = parcel_search.collection_chunks(
+            result, links, extra={"timeStamp": stamp}, name_crs=False
+        )
+        return collection_response(
+            chunks, whole=result.whole, headers=_crs_header(srid), release=session.close
+        )
+
+    return await in_page_slot(request, build)
 
 
 def _wards(session: Session, where: Any, srid: int) -> Response:

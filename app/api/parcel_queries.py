@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
-from app.api.deps import ReadSessionDep, SessionDep
+from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.responses import collection_response, problems
 from app.db import cql2
 from app.db.parcel_search import ParcelFilter
@@ -128,7 +128,7 @@ FilterDep = Annotated[ParcelFilter, Depends(filter_params)]
     response_class=Response,
     responses={**COLLECTION_DOC, **problems(400, 422)},
 )
-def list_parcels(
+async def list_parcels(
     request: Request,
     session: ReadSessionDep,
     actor: ReadActorDep,
@@ -156,8 +156,12 @@ def list_parcels(
         cursor=cursor,
         count=count,
     )
-    result = parcel_search.search(session=session, actor=actor, query=query)
-    return _answer(request, result, session)
+    return await in_page_slot(
+        request,
+        lambda: _answer(
+            request, parcel_search.search(session=session, actor=actor, query=query), session
+        ),
+    )
 
 
 @router.get(
@@ -199,37 +203,41 @@ def export_parcels(
     response_class=Response,
     responses={**COLLECTION_DOC, **problems(422)},
 )
-def search_parcels(
+async def search_parcels(
     request: Request, body: ParcelSearchIn, session: ReadSessionDep, actor: ReadActorDep
 ) -> Response:
     """Parcels in an area given as GeoJSON or WKT (and the other filters), as GeoJSON.
 
     The next page: POST the same body with `cursor` from the `next` link's query.
     """
-    area = body.area()
-    if area is not None:
-        parcel_search.check_area(area)
-    query = parcel_search.Query(
-        filter=ParcelFilter(
-            bbox=body.bbox,
-            bbox_srid=body.parsed_crs(body.bbox_crs),
-            area_wkb=None if area is None else area.wkb,
-            area_srid=body.parsed_crs(body.geometry_crs),
-            wards=body.ward,
-            sheets=body.sheet,
-            statuses=body.status,
-            certified=body.certified,
-            registered=body.registered,
-            land_uses=[c.upper() for c in body.land_use],
-            disputed=body.disputed,
-            origin_confirmed=body.origin_confirmed,
-        ),
-        properties=body.properties,
-        crs=body.crs,
-        sortby=body.sortby,
-        limit=body.limit,
-        cursor=body.cursor,
-        count=body.count,
-    )
-    result = parcel_search.search(session=session, actor=actor, query=query)
-    return _answer(request, result, session)
+
+    def build() -> Response:  # the area's checks too: they cost CPU, off the event loop
+        area = body.area()
+        if area is not None:
+            parcel_search.check_area(area)
+        query = parcel_search.Query(
+            filter=ParcelFilter(
+                bbox=body.bbox,
+                bbox_srid=body.parsed_crs(body.bbox_crs),
+                area_wkb=None if area is None else area.wkb,
+                area_srid=body.parsed_crs(body.geometry_crs),
+                wards=body.ward,
+                sheets=body.sheet,
+                statuses=body.status,
+                certified=body.certified,
+                registered=body.registered,
+                land_uses=[c.upper() for c in body.land_use],
+                disputed=body.disputed,
+                origin_confirmed=body.origin_confirmed,
+            ),
+            properties=body.properties,
+            crs=body.crs,
+            sortby=body.sortby,
+            limit=body.limit,
+            cursor=body.cursor,
+            count=body.count,
+        )
+        result = parcel_search.search(session=session, actor=actor, query=query)
+        return _answer(request, result, session)
+
+    return await in_page_slot(request, build)

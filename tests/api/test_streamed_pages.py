@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +187,40 @@ def test_a_staff_read_holds_one_connection_while_it_streams(
                 assert len(answer.json()["features"]) == 40
                 assert "holders" in answer.json()["features"][0]["properties"] or path != "/parcels"
                 assert most[0] == 1, f"{path}: {most[0]} connections at once"
+
+
+def test_pages_are_built_a_few_at_a_time(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings.model_copy(update={"page_concurrency": 2}))
+    building, most = [0], [0]
+    lock = threading.Lock()
+    search = parcel_search.search
+
+    def slow_search(**kwargs: Any) -> parcel_search.Result:
+        with lock:
+            building[0] += 1
+            most[0] = max(most[0], building[0])
+        try:
+            time.sleep(0.2)
+            return search(**kwargs)
+        finally:
+            with lock:
+                building[0] -= 1
+
+    monkeypatch.setattr(parcel_search, "search", slow_search)
+    with live_server(app) as base, ThreadPoolExecutor(6) as pool:
+        paths = ["/parcels", "/ogc/collections/parcels/items"] * 2 + ["/parcels/search"] * 2
+        answers = list(
+            pool.map(
+                lambda path: (
+                    httpx.post(f"{base}{path}", json={"limit": 5}, timeout=30)
+                    if path.endswith("search")
+                    else httpx.get(f"{base}{path}", params={"limit": 5}, timeout=30)
+                ),
+                paths,
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 6
+    assert all(len(a.json()["features"]) == 5 for a in answers)
+    assert most[0] == 2, f"{most[0]} pages were built at once"
