@@ -61,20 +61,6 @@ def _codec_from_cpg(cpg: str | None) -> str | None:
     return CPG_CODECS.get(cpg.strip().lower())
 
 
-def _decoded_at_once(raw: list[bytes | None], encoding: str) -> list[Any] | None:
-    """Return a UTF-8 (or ASCII) column decoded and normalised in one call, not one per value;
-    None when a value needs the careful path (a character cut off by the field width)."""
-    present = [r for r in raw if r is not None]
-    joined = b"\x00".join(present)
-    if joined.count(b"\x00") != max(len(present) - 1, 0):  # a value holds a NUL itself
-        return None
-    try:
-        texts = iter(unicodedata.normalize("NFC", joined.decode(encoding)).split("\x00"))
-    except UnicodeDecodeError:
-        return None
-    return [None if r is None else next(texts) for r in raw]
-
-
 def _decode_column(values: list[Any], codec: str | None) -> tuple[list[Any], str]:
     """Return the column as NFC text and the encoding found (values read 1:1 as Latin-1).
 
@@ -86,10 +72,6 @@ def _decode_column(values: list[Any], codec: str | None) -> tuple[list[Any], str
     raw = [v.encode("latin-1") if isinstance(v, str) else None for v in values]
 
     def decoded(encoding: str) -> list[Any]:
-        if encoding in ("utf-8", "ascii"):
-            whole = _decoded_at_once(raw, encoding)
-            if whole is not None:
-                return whole
         return [
             None
             if r is None
