@@ -23,11 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.localdb import cluster as localdb  # noqa: E402
+from bench.tools import CLI, throwaway_cluster  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
-from tests.support import free_port, fresh_database  # noqa: E402
-
-CLI = str(Path(sys.executable).parent / "parcel-registry")
+from tests.support import fresh_database  # noqa: E402
 
 
 def generated(size: int) -> Path:
@@ -115,10 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("ogr2ogr") is None:
         raise SystemExit("ogr2ogr is missing: apt-get install gdal-bin")
-    home = Path(tempfile.mkdtemp(prefix="parcel-registry-bench-"))
-    cluster = localdb.Cluster(home=home, port=free_port())
-    try:
-        server = localdb.up(cluster)
+    with throwaway_cluster("bench") as (_, server, _):
         print(f"{'parcels':>9} {'ogr2ogr s':>10} {'import s':>9} {'ratio':>6} {'peak MiB':>9}")
         for size in args.sizes:
             source = generated(size)
@@ -131,9 +126,6 @@ def main() -> None:
             ratio = seconds / baseline
             print(f"{size:>9} {baseline:>10.1f} {seconds:>9.1f} {ratio:>6.2f} {peak:>9.0f}")
             print("          " + output.replace("\n", "\n          "))
-    finally:
-        localdb.destroy(cluster)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -30,10 +29,10 @@ from app.db.session import session_scope  # noqa: E402
 from app.domain.permissions import Actor, Role  # noqa: E402
 from app.ingest import jobs  # noqa: E402
 from app.ingest.pipeline import ImportOptions  # noqa: E402
-from app.localdb import cluster as localdb  # noqa: E402
 from bench.import_bench import generated  # noqa: E402
+from bench.tools import throwaway_cluster  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
-from tests.support import free_port, fresh_database  # noqa: E402
+from tests.support import fresh_database  # noqa: E402
 
 
 def _label(statement: str) -> str:
@@ -48,10 +47,7 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=100_000)
     args = parser.parse_args()
     source = generated(args.parcels)
-    home = Path(tempfile.mkdtemp(prefix="parcel-registry-steps-"))
-    cluster = localdb.Cluster(home=home, port=free_port())
-    try:
-        server = localdb.up(cluster)
+    with throwaway_cluster("steps") as (_, server, _):
         with fresh_database(server, "steps") as url, tempfile.TemporaryDirectory() as work:
             prepare_register(url)
             engine = create_engine(to_sqlalchemy_url(url))
@@ -98,9 +94,6 @@ def main() -> None:
             print(f"{in_sql:>7.2f}         in SQL statements")
             print(f"{total - in_sql:>7.2f}         elsewhere (reading, checks, COPY)")
             engine.dispose()
-    finally:
-        localdb.destroy(cluster)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ the coverage counters still equal the GROUP BY over the parcels.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,12 +41,9 @@ from app.config import to_sqlalchemy_url  # noqa: E402
 from app.db import migrate  # noqa: E402
 from app.domain.permissions import Role, command_line  # noqa: E402
 from app.ingest import samples  # noqa: E402
-from app.localdb import cluster as localdb  # noqa: E402
 from app.services import apikeys  # noqa: E402
-from bench.tools import tile_of, wrk_ms  # noqa: E402
-from tests.support import free_port  # noqa: E402
+from bench.tools import serving, throwaway_cluster, tile_of, wrk_ms  # noqa: E402
 
-CLI = str(Path(sys.executable).parent / "parcel-registry")
 PARCELS = 3000
 CYCLE = ("registered", "in_review", "returned", "in_review", "eligible", "signed", "delivered")
 STEP_DATA = {
@@ -179,28 +174,6 @@ def _prepare(url: str) -> tuple[str, str]:
     return officer, viewer
 
 
-def _serve(cluster: localdb.Cluster, owner_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
-    env.update(
-        DATABASE_URL=cluster.service_url(),
-        MIGRATION_DATABASE_URL=owner_url,
-        PORT=str(port),
-        PARCELS_LOG_LEVEL="WARNING",
-        PARCELS_ANONYMOUS_WRITES_LIMIT=str(10**9),
-    )
-    proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the service did not start")
-        time.sleep(0.2)
-
-
 def _tile_ranges(extent: Any) -> str:
     """Return the Lua table {[z] = {xmin, xmax, ymin, ymax}} of the tiles over the town."""
     west, south, east, north = (float(v) for v in extent)
@@ -236,132 +209,122 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    home = Path(tempfile.mkdtemp(prefix="parcel-registry-load-"))
-    cluster = localdb.Cluster(home=home, port=free_port())
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        owner = localdb.up(cluster)
+    with throwaway_cluster("load") as (cluster, owner, home):
         officer, viewer = _prepare(owner)
-        port = free_port()
-        proc = _serve(cluster, owner, port)
-        base = f"http://127.0.0.1:{port}"
-        engine = create_engine(to_sqlalchemy_url(owner))
-        with engine.connect() as conn:
-            wards = [r[0] for r in conn.execute(text("SELECT code FROM ward ORDER BY code"))]
-            extent = conn.execute(
-                text(
-                    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
-                    " (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e FROM parcel) t"
-                )
-            ).one()
-        script = home / "reads.lua"
-        script.write_text(
-            READS_LUA
-            % {
-                "parcels": PARCELS,
-                "wards": ", ".join(f'"{w}"' for w in wards),
-                "tiles": _tile_ranges(extent),
-                "boxes": _boxes(extent),
-            }
-        )
-        share = PARCELS // args.writers
-        writers = [
-            Writer(base, officer, list(range(1 + i * share, 1 + (i + 1) * share)))
-            for i in range(args.writers)
-        ]
-        until = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=w.run, args=(until,)) for w in writers]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        wrk = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{args.readers}",
-                f"-d{args.seconds}s",
-                "--latency",
-                "--timeout",
-                "10s",
-                "-s",
-                str(script),
-                base,
-                "--",
-                viewer,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
-        acknowledged = [a for w in writers for a in w.acknowledged]
-        with engine.connect() as conn:
-            found = {
-                (r[0], r[1], r[2].removeprefix("transition:"))
-                for r in conn.execute(
+        with serving(cluster, owner, PARCELS_ANONYMOUS_WRITES_LIMIT=str(10**9)) as base:
+            engine = create_engine(to_sqlalchemy_url(owner))
+            with engine.connect() as conn:
+                wards = [r[0] for r in conn.execute(text("SELECT code FROM ward ORDER BY code"))]
+                extent = conn.execute(
                     text(
-                        "SELECT parcel_id, version, action FROM parcel_version"
-                        " WHERE action LIKE 'transition:%'"
+                        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
+                        " (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e FROM parcel) t"
                     )
-                )
-            }
-            counted = conn.execute(
-                text(
-                    "SELECT sum(parcels) FILTER (WHERE status IN ('signed', 'delivered')),"
-                    " sum(parcels) FILTER (WHERE status = 'signed'), sum(parcels)"
-                    " FROM (SELECT status, parcels FROM stat_total"
-                    " UNION ALL SELECT status, parcels FROM stat_delta) c"
-                )
-            ).one()
-            grouped = conn.execute(
-                text(
-                    "SELECT count(*) FILTER (WHERE status IN ('signed', 'delivered')),"
-                    " count(*) FILTER (WHERE status = 'signed'), count(*)"
-                    " FROM parcel WHERE retired_at IS NULL"
-                )
-            ).one()
-        engine.dispose()
-        lost = [a for a in acknowledged if a not in found]
-        counters_exact = tuple(map(int, counted)) == tuple(grouped)
-        latencies = [x for w in writers for x in w.latencies]
-        errors = [e for w in writers for e in w.errors]
-        requests = re.search(r"(\d+) requests in", wrk.stdout)
-        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
-        socket_errors = re.search(r"Socket errors: (.*)", wrk.stdout)
-        reads = int(requests[1]) if requests else 0
-        print(wrk.stdout)
-        print(f"{'':>8} {'clients':>8} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
-        print(
-            f"{'reads':>8} {args.readers:>8} {reads:>9} {reads / args.seconds:>7.0f}"
-            f" {wrk_ms(wrk.stdout, '50'):>7.1f} {wrk_ms(wrk.stdout, '99'):>7.1f}"
-        )
-        print(
-            f"{'writes':>8} {args.writers:>8} {len(latencies):>9}"
-            f" {len(latencies) / elapsed:>7.0f} {_percentile(latencies, 50) * 1000:>7.1f}"
-            f" {_percentile(latencies, 99) * 1000:>7.1f}"
-        )
-        print(
-            f"errors: reads {int(non_2xx[1]) if non_2xx else 0} non-2xx"
-            f"{', socket ' + socket_errors[1] if socket_errors else ''};"
-            f" writes {len(errors)}"
-            f"; acknowledged transitions {len(acknowledged)}, lost {len(lost)}"
-        )
-        print(
-            f"coverage counters (certified, in custody, parcels) {tuple(map(int, counted))},"
-            f" GROUP BY {tuple(grouped)}: {'equal' if counters_exact else 'DIFFERENT'}"
-        )
-        for error in errors[:5]:
-            print("  ", error)
-        if errors or lost or non_2xx or socket_errors or not counters_exact:
-            raise SystemExit(1)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        localdb.destroy(cluster)
-        shutil.rmtree(home, ignore_errors=True)
+                ).one()
+            script = home / "reads.lua"
+            script.write_text(
+                READS_LUA
+                % {
+                    "parcels": PARCELS,
+                    "wards": ", ".join(f'"{w}"' for w in wards),
+                    "tiles": _tile_ranges(extent),
+                    "boxes": _boxes(extent),
+                }
+            )
+            share = PARCELS // args.writers
+            writers = [
+                Writer(base, officer, list(range(1 + i * share, 1 + (i + 1) * share)))
+                for i in range(args.writers)
+            ]
+            until = time.monotonic() + args.seconds
+            threads = [threading.Thread(target=w.run, args=(until,)) for w in writers]
+            started = time.monotonic()
+            for thread in threads:
+                thread.start()
+            wrk = subprocess.run(
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{args.readers}",
+                    f"-d{args.seconds}s",
+                    "--latency",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(script),
+                    base,
+                    "--",
+                    viewer,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+            acknowledged = [a for w in writers for a in w.acknowledged]
+            with engine.connect() as conn:
+                found = {
+                    (r[0], r[1], r[2].removeprefix("transition:"))
+                    for r in conn.execute(
+                        text(
+                            "SELECT parcel_id, version, action FROM parcel_version"
+                            " WHERE action LIKE 'transition:%'"
+                        )
+                    )
+                }
+                counted = conn.execute(
+                    text(
+                        "SELECT sum(parcels) FILTER (WHERE status IN ('signed', 'delivered')),"
+                        " sum(parcels) FILTER (WHERE status = 'signed'), sum(parcels)"
+                        " FROM (SELECT status, parcels FROM stat_total"
+                        " UNION ALL SELECT status, parcels FROM stat_delta) c"
+                    )
+                ).one()
+                grouped = conn.execute(
+                    text(
+                        "SELECT count(*) FILTER (WHERE status IN ('signed', 'delivered')),"
+                        " count(*) FILTER (WHERE status = 'signed'), count(*)"
+                        " FROM parcel WHERE retired_at IS NULL"
+                    )
+                ).one()
+            engine.dispose()
+            lost = [a for a in acknowledged if a not in found]
+            counters_exact = tuple(map(int, counted)) == tuple(grouped)
+            latencies = [x for w in writers for x in w.latencies]
+            errors = [e for w in writers for e in w.errors]
+            requests = re.search(r"(\d+) requests in", wrk.stdout)
+            non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
+            socket_errors = re.search(r"Socket errors: (.*)", wrk.stdout)
+            reads = int(requests[1]) if requests else 0
+            print(wrk.stdout)
+            print(
+                f"{'':>8} {'clients':>8} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+            )
+            print(
+                f"{'reads':>8} {args.readers:>8} {reads:>9} {reads / args.seconds:>7.0f}"
+                f" {wrk_ms(wrk.stdout, '50'):>7.1f} {wrk_ms(wrk.stdout, '99'):>7.1f}"
+            )
+            print(
+                f"{'writes':>8} {args.writers:>8} {len(latencies):>9}"
+                f" {len(latencies) / elapsed:>7.0f} {_percentile(latencies, 50) * 1000:>7.1f}"
+                f" {_percentile(latencies, 99) * 1000:>7.1f}"
+            )
+            print(
+                f"errors: reads {int(non_2xx[1]) if non_2xx else 0} non-2xx"
+                f"{', socket ' + socket_errors[1] if socket_errors else ''};"
+                f" writes {len(errors)}"
+                f"; acknowledged transitions {len(acknowledged)}, lost {len(lost)}"
+            )
+            print(
+                f"coverage counters (certified, in custody, parcels) {tuple(map(int, counted))},"
+                f" GROUP BY {tuple(grouped)}: {'equal' if counters_exact else 'DIFFERENT'}"
+            )
+            for error in errors[:5]:
+                print("  ", error)
+            if errors or lost or non_2xx or socket_errors or not counters_exact:
+                raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,13 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import to_sqlalchemy_url  # noqa: E402
-from app.localdb import cluster as localdb  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
-from bench.tools import tile_of, wrk  # noqa: E402
+from bench.tools import serving, throwaway_cluster, tile_of, wait_until_up, wrk  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
 from tests.support import free_port, fresh_database  # noqa: E402
 
-CLI = str(Path(sys.executable).parent / "parcel-registry")
 TIPG_ENV = ROOT / ".bench" / "tipg"
 TARGET = 1000
 
@@ -54,19 +53,6 @@ def _tipg_python() -> Path:
             [str(TIPG_ENV / "bin" / "pip"), "install", "--quiet", "tipg", "uvicorn"], check=True
         )
     return python
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{url} did not come up")
-        time.sleep(0.3)
 
 
 def _densest_box(conn: object, target: int) -> tuple[float, float, float, float]:
@@ -168,126 +154,138 @@ def main() -> None:
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is missing: apt-get install {tool}")
     tipg = _tipg_python()
-    home = Path(tempfile.mkdtemp(prefix="parcel-registry-qbench-"))
-    cluster = localdb.Cluster(home=home, port=free_port())
-    procs: list[subprocess.Popen[bytes]] = []
+    with (
+        throwaway_cluster("qbench") as (cluster, server, work),
+        fresh_database(server, "qbench") as url,
+    ):
+        prepare_register(url)
+        box = _load(url, args.parcels, work)
+        database = url.rsplit("/", 1)[1]
+        with (
+            serving(cluster, url, database, PARCELS_STATS_UPKEEP="false") as ours,
+            _tipg(tipg, url) as theirs,
+        ):
+            _queries(ours, theirs, url, box, args.seconds, work)
+            _tiles(ours, box)
+
+
+def _load(url: str, parcels: int, work: Path) -> tuple[float, float, float, float]:
+    """Import the generated register, make tipg's WGS84 copy, vacuum; return the box."""
+    seconds, _, _ = registry_import(url, generated(parcels), work)
+    print(f"loaded {parcels} parcels through the import in {seconds:.0f} s")
+    engine = create_engine(to_sqlalchemy_url(url))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE parcel_wgs84 AS SELECT id, status, ward_code,"
+                " sheet_no, parcel_no, area_m2, disputed, origin_confirmed,"
+                " ST_Transform(geom, 4326)::geometry(MultiPolygon, 4326) AS geom"
+                " FROM parcel"
+            )
+        )
+        conn.execute(text("ALTER TABLE parcel_wgs84 ADD PRIMARY KEY (id)"))
+        conn.execute(text("CREATE INDEX ON parcel_wgs84 USING gist (geom)"))
+        box = _densest_box(conn, TARGET)
+    # as a register in use is: vacuumed (hint bits, visibility map), not being
+    # vacuumed by autovacuum in the middle of the measurements
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("parcel", "parcel_land_use", "parcel_wgs84"):
+            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+    engine.dispose()
+    return box
+
+
+@contextmanager
+def _tipg(python: Path, url: str) -> Iterator[str]:
+    """Run tipg on the WGS84 copy; yield its base URL."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        TIPG_DB_TABLES='["public.parcel_wgs84"]',
+        TIPG_MAX_FEATURES_PER_QUERY="10000",
+    )
+    proc = subprocess.Popen(
+        [str(python), "-m", "uvicorn", "tipg.main:app", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
-        server = localdb.up(cluster)
-        with fresh_database(server, "qbench") as url, tempfile.TemporaryDirectory() as work:
-            prepare_register(url)
-            seconds, _, _ = registry_import(url, generated(args.parcels), Path(work))
-            print(f"loaded {args.parcels} parcels through the import in {seconds:.0f} s")
-            engine = create_engine(to_sqlalchemy_url(url))
-            with engine.begin() as conn:
-                conn.execute(
-                    text(
-                        "CREATE TABLE parcel_wgs84 AS SELECT id, status, ward_code,"
-                        " sheet_no, parcel_no, area_m2, disputed, origin_confirmed,"
-                        " ST_Transform(geom, 4326)::geometry(MultiPolygon, 4326) AS geom"
-                        " FROM parcel"
-                    )
-                )
-                conn.execute(text("ALTER TABLE parcel_wgs84 ADD PRIMARY KEY (id)"))
-                conn.execute(text("CREATE INDEX ON parcel_wgs84 USING gist (geom)"))
-                box = _densest_box(conn, TARGET)
-            # as a register in use is: vacuumed (hint bits, visibility map), not being
-            # vacuumed by autovacuum in the middle of the measurements
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                for table in ("parcel", "parcel_land_use", "parcel_wgs84"):
-                    conn.execute(text(f"VACUUM (ANALYZE) {table}"))
-            engine.dispose()
-            bbox = ",".join(f"{v:.6f}" for v in box)
-            ours_port, tipg_port = free_port(), free_port()
-            env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
-            env.update(
-                DATABASE_URL=cluster.service_url(url.rsplit("/", 1)[1]),
-                MIGRATION_DATABASE_URL=url,
-                PORT=str(ours_port),
-                PARCELS_LOG_LEVEL="WARNING",
-                PARCELS_IMPORT_WORKER="false",
-                PARCELS_STATS_UPKEEP="false",
-            )
-            procs.append(subprocess.Popen([CLI, "serve", "--no-samples"], env=env))
-            _wait(f"http://127.0.0.1:{ours_port}/health", procs[-1])
-            tipg_env = dict(
-                os.environ,
-                DATABASE_URL=url,
-                TIPG_DB_TABLES='["public.parcel_wgs84"]',
-                TIPG_MAX_FEATURES_PER_QUERY="10000",
-            )
-            procs.append(
-                subprocess.Popen(
-                    [str(tipg), "-m", "uvicorn", "tipg.main:app", "--port", str(tipg_port)],
-                    env=tipg_env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            _wait(f"http://127.0.0.1:{tipg_port}/collections", procs[-1])
-            # the same properties three ways: the columns of tipg's copy of the table
-            ours = (
-                f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
-                f"&properties={','.join(PROPERTIES)}"
-            )
-            ours_all = f"http://127.0.0.1:{ours_port}/parcels?bbox={bbox}&limit=10000"
-            theirs = (
-                f"http://127.0.0.1:{tipg_port}/collections/public.parcel_wgs84/items"
-                f"?bbox={bbox}&limit=10000"
-            )
-            n_ours = len(httpx.get(ours, timeout=60).json()["features"])
-            n_theirs = len(httpx.get(theirs, timeout=60).json()["features"])
-            pairs = ", ".join(f"'{p}', {p}" for p in PROPERTIES)
-            sql = (
-                "SELECT json_build_object('type', 'FeatureCollection', 'features',"
-                " json_agg(json_build_object('type', 'Feature', 'id', id, 'geometry',"
-                " ST_AsGeoJSON(ST_Transform(geom, 4326), 9)::json, 'properties',"
-                f" json_build_object({pairs})) ORDER BY id))"
-                "::text FROM parcel WHERE geom && ST_Transform(ST_MakeEnvelope("
-                f"{bbox}, 4326), 9214) AND retired_at IS NULL;\n"
-            )
-            print(f"box {bbox}: {n_ours} parcels (tipg {n_theirs})")
-            rows = [
-                ("this service", *wrk(ours, args.seconds)),
-                ("tipg", *wrk(theirs, args.seconds)),
-                ("service, all properties", *wrk(ours_all, args.seconds)),
-            ]
-            tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work))
-            rows.append(("PostgreSQL (pgbench)", tps, p50, p99, "-"))
-            # two clients: the latency without ten requests queueing for two cores
-            rows.append(("this service, 2 conns", *wrk(ours, args.seconds, 2)))
-            tps, p50, p99 = _pgbench(url, sql, args.seconds, Path(work), clients=2)
-            rows.append(("pgbench, 2 clients", tps, p50, p99, "-"))
-            print(f"{'':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
-            for name, rps, q50, q99, errors in rows:
-                print(f"{name:<24} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
-            _verdict(rows)
-            lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            tiles = f"http://127.0.0.1:{ours_port}/tiles/parcels"
-            # one client, kept alive: a new httpx client per request costs more (its SSL
-            # context) than a small tile
-            client = httpx.Client(timeout=60)
-            for z in (14, 16):
-                cx, cy = tile_of(lon, lat, z)
-                times, sizes = [], []
-                for dx in (-1, 0, 1):
-                    for dy in (-1, 0, 1):
-                        url_tile = f"{tiles}/{z}/{cx + dx}/{cy + dy}.mvt"
-                        client.get(url_tile)  # warm
-                        started = time.perf_counter()
-                        response = client.get(url_tile)
-                        times.append((time.perf_counter() - started) * 1000)
-                        sizes.append(len(response.content))
-                print(
-                    f"z{z} tiles (3x3 around the box): max {max(times):.0f} ms,"
-                    f" median {statistics.median(times):.0f} ms,"
-                    f" largest {max(sizes) / 1024:.0f} KiB"
-                )
+        wait_until_up(f"{base}/collections", proc)
+        yield base
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
-        localdb.destroy(cluster)
-        shutil.rmtree(home, ignore_errors=True)
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _queries(
+    ours_base: str,
+    tipg_base: str,
+    url: str,
+    box: tuple[float, float, float, float],
+    seconds: int,
+    work: Path,
+) -> None:
+    """Measure the box's query three ways and print the figures and the goals."""
+    bbox = ",".join(f"{v:.6f}" for v in box)
+    # the same properties three ways: the columns of tipg's copy of the table
+    ours = f"{ours_base}/parcels?bbox={bbox}&limit=10000&properties={','.join(PROPERTIES)}"
+    ours_all = f"{ours_base}/parcels?bbox={bbox}&limit=10000"
+    theirs = f"{tipg_base}/collections/public.parcel_wgs84/items?bbox={bbox}&limit=10000"
+    n_ours = len(httpx.get(ours, timeout=60).json()["features"])
+    n_theirs = len(httpx.get(theirs, timeout=60).json()["features"])
+    pairs = ", ".join(f"'{p}', {p}" for p in PROPERTIES)
+    sql = (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features',"
+        " json_agg(json_build_object('type', 'Feature', 'id', id, 'geometry',"
+        " ST_AsGeoJSON(ST_Transform(geom, 4326), 9)::json, 'properties',"
+        f" json_build_object({pairs})) ORDER BY id))"
+        "::text FROM parcel WHERE geom && ST_Transform(ST_MakeEnvelope("
+        f"{bbox}, 4326), 9214) AND retired_at IS NULL;\n"
+    )
+    print(f"box {bbox}: {n_ours} parcels (tipg {n_theirs})")
+    rows = [
+        ("this service", *wrk(ours, seconds)),
+        ("tipg", *wrk(theirs, seconds)),
+        ("service, all properties", *wrk(ours_all, seconds)),
+    ]
+    tps, p50, p99 = _pgbench(url, sql, seconds, work)
+    rows.append(("PostgreSQL (pgbench)", tps, p50, p99, "-"))
+    # two clients: the latency without ten requests queueing for two cores
+    rows.append(("this service, 2 conns", *wrk(ours, seconds, 2)))
+    tps, p50, p99 = _pgbench(url, sql, seconds, work, clients=2)
+    rows.append(("pgbench, 2 clients", tps, p50, p99, "-"))
+    print(f"{'':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  errors")
+    for name, rps, q50, q99, errors in rows:
+        print(f"{name:<24} {rps:>7.1f} {q50:>7.1f} {q99:>7.1f}  {errors}")
+    _verdict(rows)
+
+
+def _tiles(ours_base: str, box: tuple[float, float, float, float]) -> None:
+    """Print the times of the 3x3 parcel tiles around the box at z14 and z16."""
+    lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    tiles = f"{ours_base}/tiles/parcels"
+    # one client, kept alive: a new httpx client per request costs more (its SSL
+    # context) than a small tile
+    with httpx.Client(timeout=60) as client:
+        for z in (14, 16):
+            cx, cy = tile_of(lon, lat, z)
+            times, sizes = [], []
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    url_tile = f"{tiles}/{z}/{cx + dx}/{cy + dy}.mvt"
+                    client.get(url_tile)  # warm
+                    started = time.perf_counter()
+                    response = client.get(url_tile)
+                    times.append((time.perf_counter() - started) * 1000)
+                    sizes.append(len(response.content))
+            print(
+                f"z{z} tiles (3x3 around the box): max {max(times):.0f} ms,"
+                f" median {statistics.median(times):.0f} ms,"
+                f" largest {max(sizes) / 1024:.0f} KiB"
+            )
 
 
 if __name__ == "__main__":

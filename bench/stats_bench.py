@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,11 +51,9 @@ from app.domain import progress  # noqa: E402
 from app.localdb import cluster as localdb  # noqa: E402
 from app.services import coverage  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
-from bench.tools import wrk  # noqa: E402
+from bench.tools import serving, throwaway_cluster, wrk  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
-from tests.support import free_port, fresh_database  # noqa: E402
-
-CLI = str(Path(sys.executable).parent / "parcel-registry")
+from tests.support import fresh_database  # noqa: E402
 
 # Statuses by a uniform draw u, shifted per ward so that wards differ in progress (f from 0.55
 # to 0.95): certified 25-43%, then eligible 8%, ineligible 2%, returned 5%, in review 12%,
@@ -236,32 +233,6 @@ def _stages(url: str, day: date, repeats: int) -> dict[str, float]:
     return stages
 
 
-def _serve(cluster: localdb.Cluster, url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the service as `make run` does (its own role, no samples); return it and its URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
-    env.update(
-        DATABASE_URL=cluster.service_url(url.rsplit("/", 1)[1]),
-        MIGRATION_DATABASE_URL=url,
-        PORT=str(port),
-        PARCELS_LOG_LEVEL="WARNING",
-        PARCELS_IMPORT_WORKER="false",
-    )
-    proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code < 500:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.terminate()
-            raise SystemExit("the service did not come up")
-        time.sleep(0.3)
-
-
 def _plan(cur: Any) -> str:
     """Return how PostgreSQL ran the GROUP BY: parallel workers launched, JIT or not."""
     cur.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + GROUP_BY_SQL)
@@ -277,8 +248,7 @@ def _measure(cluster: localdb.Cluster, url: str, size: int, args: argparse.Names
     # other work on the same cores shows in every figure below
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"{size}: load average before measuring {load}", flush=True)
-    proc, base = _serve(cluster, url)
-    try:
+    with serving(cluster, url, url.rsplit("/", 1)[1]) as base:
         stats_url = f"{base}/stats/wards"
         with httpx.Client(timeout=60) as client:
             response = client.get(stats_url)
@@ -290,9 +260,6 @@ def _measure(cluster: localdb.Cluster, url: str, size: int, args: argparse.Names
             # the floor of any answer: GET /health, one small query, same client and stack
             health = _times(lambda: client.get(f"{base}/health"), args.requests, 20)
         rates = wrk(stats_url, args.seconds, connections=4, warm_s=3)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     day = coverage.check_day(None)
     conn = psycopg2.connect(url)
     try:
@@ -388,19 +355,13 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    home = Path(tempfile.mkdtemp(prefix="parcel-registry-sbench-"))
-    cluster = localdb.Cluster(home=home, port=free_port())
     rows = []
-    try:
-        server = localdb.up(cluster)
+    with throwaway_cluster("sbench") as (cluster, server, _):
         for size in args.sizes:
             with fresh_database(server, "sbench") as url, tempfile.TemporaryDirectory() as work:
                 prepare_register(url)
                 _prepare(url, size, Path(work))
                 rows.append(_measure(cluster, url, size, args))
-    finally:
-        localdb.destroy(cluster)
-        shutil.rmtree(home, ignore_errors=True)
     _report(rows)
 
 

@@ -1,10 +1,90 @@
-"""What the benchmark scripts share: running wrk and reading its figures, naming map tiles."""
+"""What the benchmark scripts share: a throwaway cluster, the service started as `make run`
+starts it, running wrk and reading its figures, naming map tiles.
+
+The scripts put the project's root on sys.path before importing this module.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app.localdb import cluster as localdb
+from tests.support import free_port
+
+CLI = str(Path(sys.executable).parent / "parcel-registry")
+
+
+@contextmanager
+def throwaway_cluster(name: str) -> Iterator[tuple[localdb.Cluster, str, Path]]:
+    """Yield a local PostGIS cluster of one benchmark run, its registry database's URL (the
+    owner's) and a scratch directory; destroy them afterwards."""
+    # the cluster's home is its own directory: as root, the cluster runs as another user,
+    # which owns that directory and nothing above it
+    home = Path(tempfile.mkdtemp(prefix=f"parcel-registry-{name}-"))
+    scratch = Path(tempfile.mkdtemp(prefix=f"parcel-registry-{name}-work-"))
+    cluster = localdb.Cluster(home=home, port=free_port())
+    try:
+        yield cluster, localdb.up(cluster), scratch
+    finally:
+        localdb.destroy(cluster)
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    """Wait until `url` answers (below 500); stop with a message if `proc` dies first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.terminate()
+            raise SystemExit(f"{url} did not come up")
+        time.sleep(0.3)
+
+
+@contextmanager
+def serving(
+    cluster: localdb.Cluster, owner_url: str, database: str | None = None, **settings: str
+) -> Iterator[str]:
+    """Run the service as `make run` does (its own database role, no samples, no import
+    worker) on a database of the cluster; yield its base URL; stop it afterwards.
+
+    `settings`: more environment, e.g. PARCELS_STATS_UPKEEP="false".
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARCELS_")}
+    env.update(
+        DATABASE_URL=cluster.service_url(database),
+        MIGRATION_DATABASE_URL=owner_url,
+        PORT=str(port),
+        PARCELS_LOG_LEVEL="WARNING",
+        PARCELS_IMPORT_WORKER="false",
+    )
+    env.update(settings)
+    proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/health", proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def wrk_ms(output: str, percent: str) -> float:
