@@ -176,7 +176,8 @@ def feature_batches(
         # set it for every later statement of the connection)
         execution_options={"yield_per": batch},
     )
-    yield from result.partitions()
+    # the size said again: a Core result's partitions() without one reads every row at once
+    yield from result.partitions(batch)
 
 
 def count(conn: Connection, f: ParcelFilter) -> int:

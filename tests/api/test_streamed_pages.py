@@ -224,3 +224,23 @@ def test_pages_are_built_a_few_at_a_time(
     assert [a.status_code for a in answers] == [200] * 6
     assert all(len(a.json()["features"]) == 5 for a in answers)
     assert most[0] == 2, f"{most[0]} pages were built at once"
+
+
+def test_a_stream_cut_short_by_the_database_is_not_a_complete_document(
+    client: httpx.Client, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ward, _ = _ward(connection)
+    monkeypatch.setattr(parcel_search, "BATCH", BATCH)
+    batches = parcel_search.Result.batches
+
+    def failing(self: parcel_search.Result) -> Any:
+        for n, features in enumerate(batches(self)):
+            assert len(features) <= BATCH, "a batch is one fetch from the cursor"
+            if n == 2:
+                raise RuntimeError("the database went away")
+            yield features
+
+    monkeypatch.setattr(parcel_search.Result, "batches", failing)
+    # the status line left before the failure: the client must see the body break off
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get("/parcels", params={"ward": ward, "limit": 50}).json()
