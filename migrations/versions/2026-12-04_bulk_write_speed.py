@@ -19,7 +19,10 @@ Revises: 0009
 Create Date: 2026-12-04
 """
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from alembic import op
 
@@ -57,24 +60,6 @@ BEGIN
         changed="SELECT parcel_id FROM old_rows UNION ALL SELECT parcel_id FROM new_rows"
     )
 }$sql$;
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
-
-# revision 0009's definition, for the downgrade
-OLD_LAND_USE_TRIGGER_FUNCTION = """
-CREATE OR REPLACE FUNCTION parcel_land_use_group_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM parcel_principal_group(ARRAY(SELECT DISTINCT parcel_id FROM new_rows));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM parcel_principal_group(ARRAY(SELECT DISTINCT parcel_id FROM old_rows));
-    ELSE
-        PERFORM parcel_principal_group(ARRAY(
-            SELECT parcel_id FROM old_rows UNION SELECT parcel_id FROM new_rows));
     END IF;
     RETURN NULL;
 END
@@ -176,19 +161,22 @@ def upgrade() -> None:
     op.execute(SNAPSHOTS)
 
 
-def downgrade() -> None:
-    import importlib.util
-    from pathlib import Path
-
-    # revision 0006's parcel_snapshots, which does not call the functions dropped below
-    spec = importlib.util.spec_from_file_location(
-        "set_based_snapshots", Path(__file__).with_name("2026-11-29_set_based_snapshots.py")
-    )
+def _revision(file_name: str) -> Any:
+    """Load an earlier revision's module (its SQL is what a downgrade puts back)."""
+    spec = importlib.util.spec_from_file_location(file_name, Path(__file__).with_name(file_name))
     assert spec is not None and spec.loader is not None
-    previous = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
-    op.execute(previous.SNAPSHOTS.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def downgrade() -> None:
+    # revision 0006's parcel_snapshots, which does not call the functions dropped below
+    snapshots = _revision("2026-11-29_set_based_snapshots.py").SNAPSHOTS
+    op.execute(snapshots.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
     op.execute("DROP FUNCTION holder_document(text, text, text)")
     op.execute("DROP FUNCTION land_use_document(text, numeric, text[])")
     op.execute("DROP FUNCTION parcel_document(parcel, jsonb, jsonb, jsonb, jsonb, jsonb)")
-    op.execute(OLD_LAND_USE_TRIGGER_FUNCTION)
+    # revision 0009's land-use group trigger function
+    trigger = _revision("2026-11-30_coverage_statistics.py").LAND_USE_TRIGGER_FUNCTION
+    op.execute(trigger.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
