@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import to_sqlalchemy_url  # noqa: E402
-from app.db.session import session_scope  # noqa: E402
+from app.db.session import make_sessionmaker  # noqa: E402
 from app.domain.permissions import Actor, Role  # noqa: E402
 from app.ingest import jobs  # noqa: E402
 from app.ingest.pipeline import ImportOptions  # noqa: E402
@@ -64,12 +64,9 @@ def main() -> None:
                 spent[label] += time.perf_counter() - conn.info.pop("started")
                 calls[label] += 1
 
-            from sqlalchemy.orm import sessionmaker
-
-            factory = sessionmaker(bind=engine)
             with source.open("rb") as stream:
                 path, sha256, size = jobs.spool(stream, Path(work), 2**40)
-            for session in session_scope(factory):
+            with make_sessionmaker(engine).begin() as session:
                 job = jobs.submit(
                     session=session,
                     path=path,

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import to_sqlalchemy_url  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
-from bench.tools import serving, throwaway_cluster, tile_of, wait_until_up, wrk  # noqa: E402
+from bench.tools import running, serving, throwaway_cluster, tile_of, wrk  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
 from tests.support import free_port, fresh_database  # noqa: E402
 
@@ -205,19 +205,10 @@ def _tipg(python: Path, url: str) -> Iterator[str]:
         TIPG_DB_TABLES='["public.parcel_wgs84"]',
         TIPG_MAX_FEATURES_PER_QUERY="10000",
     )
-    proc = subprocess.Popen(
-        [str(python), "-m", "uvicorn", "tipg.main:app", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [str(python), "-m", "uvicorn", "tipg.main:app", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/collections", proc)
+    with running(command, env, f"{base}/collections", quiet=True):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _queries(

@@ -59,6 +59,21 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) 
 
 
 @contextmanager
+def running(
+    command: list[str], env: dict[str, str], ready_url: str, quiet: bool = False
+) -> Iterator[None]:
+    """Run a server process until the block ends, once `ready_url` answers."""
+    output = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+    try:
+        wait_until_up(ready_url, proc)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
 def serving(
     cluster: localdb.Cluster, owner_url: str, database: str | None = None, **settings: str
 ) -> Iterator[str]:
@@ -77,14 +92,9 @@ def serving(
         PARCELS_IMPORT_WORKER="false",
     )
     env.update(settings)
-    proc = subprocess.Popen([CLI, "serve", "--no-samples"], env=env)
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/health", proc)
+    with running([CLI, "serve", "--no-samples"], env, f"{base}/health"):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def wrk_ms(output: str, percent: str) -> float:

@@ -184,8 +184,10 @@ def test_a_staff_read_holds_one_connection_while_it_streams(
                 )
                 assert answer.status_code == 200, answer.text
                 assert "content-length" not in answer.headers  # streamed
-                assert len(answer.json()["features"]) == 40
-                assert "holders" in answer.json()["features"][0]["properties"] or path != "/parcels"
+                features = answer.json()["features"]
+                assert len(features) == 40
+                if path == "/parcels":  # staff see holders: the key was read in that session
+                    assert all("holders" in f["properties"] for f in features)
                 assert most[0] == 1, f"{path}: {most[0]} connections at once"
 
 
