@@ -158,7 +158,7 @@ def search(*, session: Session, actor: Actor, query: Query) -> Result:
     personal_all = actor.role is not Role.WARD_OFFICER and may(actor, Action.READ_PERSONAL)
     personal_ward = actor.ward_code if actor.role is Role.WARD_OFFICER else None
     conn = session.connection()
-    # counted first, in the same transaction as the page
+    # counted first, in the read snapshot the page is read in
     number_matched = parcel_search.count(conn, query.filter) if query.count else None
     batches = parcel_search.feature_batches(
         conn,
