@@ -20,12 +20,21 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_read_session, get_session
 from app.config import PROJECT_ROOT, Settings, to_sqlalchemy_url
 from app.db import migrate
+from app.domain import clock
 from app.ingest import samples
 from app.localdb import cluster as localdb
 from app.main import create_app
-from tests.support import free_port, fresh_database, live_server
+from tests.support import CLOCK, free_port, fresh_database, live_server
 
 SAMPLES = PROJECT_ROOT / "gis_samples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock() -> Iterator[None]:
+    """Stop the registry's clock at the suite's instant (the databases' clocks stand there
+    too: tests.support.fresh_database)."""
+    with clock.pinned(CLOCK):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -15,10 +17,21 @@ import uvicorn
 from fastapi import FastAPI
 from psycopg2 import sql
 
+from app.domain import clock
 from app.domain.permissions import Actor, Role, command_line
 
 # who the audit log names for what tests set up directly through the services
 SETUP: Actor = command_line("test setup")
+
+# The instant the suite runs at, whatever the real day: the registry's clock and the counters'
+# clock of every test database stand still there. PARCELS_TEST_CLOCK moves it (an ISO time
+# with its offset), to run the suite as on a Sunday, a month end or New Year's Eve.
+CLOCK: datetime = datetime.fromisoformat(
+    os.environ.get("PARCELS_TEST_CLOCK") or "2026-12-06T10:30:00+07:00"
+)
+if CLOCK.tzinfo is None:
+    raise SystemExit("PARCELS_TEST_CLOCK needs its UTC offset, e.g. 2026-12-31T16:00:00+07:00")
+TODAY: date = CLOCK.astimezone(clock.LOCAL_TZ).date()
 
 
 def free_port() -> int:
@@ -35,14 +48,25 @@ def with_database(url: str, database: str) -> str:
 
 
 @contextmanager
-def fresh_database(server_url: str, prefix: str = "test") -> Iterator[str]:
-    """Create an empty database on the server, yield its URL, drop it afterwards."""
+def fresh_database(
+    server_url: str, prefix: str = "test", at: datetime | None = CLOCK
+) -> Iterator[str]:
+    """Create an empty database on the server, yield its URL, drop it afterwards.
+
+    Its counters' clock (`registry.clock`) stands at `at` for every session (None: wall time).
+    """
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(with_database(server_url, "postgres"))
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
             cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if at is not None:
+                cur.execute(
+                    sql.SQL("ALTER DATABASE {} SET registry.clock = {}").format(
+                        sql.Identifier(name), sql.Literal(at.isoformat())
+                    )
+                )
         yield with_database(server_url, name)
     finally:
         with admin.cursor() as cur:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
+from app.domain import clock
 from app.errors import InvalidInput
 from app.services import reports
 
@@ -43,7 +44,7 @@ def undelivered_certificates(
     The CSV is the monthly inventory, with sign-off lines for the branch director and the
     custodian.
     """
-    day = on or date.today()
+    day = on or clock.today()
     rows = reports.undelivered(session=session, actor=actor, on=day, ward_code=ward)
     if format == "csv":
         return _csv(reports.undelivered_csv(rows, day), f"kiem-ke-gcn-{day.isoformat()}.csv")
@@ -78,7 +79,7 @@ def returned_dossiers(
     format: Format = "json",
 ) -> Any:
     """Dossiers returned as incomplete, counted by ward and month, with the notices."""
-    last = end or date.today()
+    last = end or clock.today()
     first = start or date(last.year, 1, 1)
     counts, notices = reports.returned(
         session=session, actor=actor, start=first, end=last, ward_code=ward

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import GeoJSONResponse, problems
-from app.domain import progress
+from app.domain import clock, progress
 from app.errors import InvalidInput
 from app.services import coverage, progress_report, snapshots, targets
 
@@ -123,7 +123,7 @@ def timeline(
 def _report(
     session: SessionDep, period: Literal["week", "month"], on: date | None
 ) -> progress_report.Report:
-    today = progress.local_today()
+    today = clock.today()
     if on is not None:
         coverage.check_day(on)
     day = on or progress.previous_period_end(progress.period_end(today, period), period)

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Period = Literal["week", "month"]
 RATE_WEEKS = 4  # the recent weekly rate is measured over this many weeks
 FIRST_DAY = date(2000, 1, 1)  # no figures are asked for before this day
-
-
-def local_today() -> date:
-    """Return today's date in Vietnam, whatever the server's time zone."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def period_end(day: date, period: Period) -> date:

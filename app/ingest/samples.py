@@ -19,8 +19,8 @@ from shapely import to_wkb
 
 from app.config import STORAGE_SRID
 from app.db import queries
+from app.domain import clock
 from app.domain.permissions import Actor, Role
-from app.domain.progress import local_today
 from app.ingest import jobs, sample_history
 from app.ingest.pipeline import ImportOptions
 
@@ -114,7 +114,7 @@ def load_if_empty(*, engine: Engine, directory: Path, history_weeks: int = 0) ->
         if queries.has_parcels(conn):
             return None
     wards = _load_wards(engine, directory)
-    today = local_today()
+    today = clock.today()
     start = today - timedelta(weeks=history_weeks)
     surveyed = _clocked(engine, start) if history_weeks else engine
     try:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.db.models import HOLDER_KINDS
+from app.domain import clock
 
 LandUseCode = Field(pattern=r"^[A-Z]{3}$", examples=["ONT"])
 
@@ -162,7 +163,7 @@ class OriginConfirmationIn(StrictModel):
     @field_validator("land_use_since")
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
+        if value is not None and value > clock.today():
             raise ValueError("land_use_since lies in the future")
         return value
 

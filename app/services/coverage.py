@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
-from app.domain import progress
+from app.domain import clock, progress
 from app.domain.lifecycle import STATUSES
 from app.errors import InvalidInput
 
@@ -138,7 +138,7 @@ def as_of(session: Session, day: date) -> dict[str, Any]:
 def check_day(day: date | None) -> date:
     """Return the day asked for, today by default; refuse a day still to come, or one before
     the register could hold anything."""
-    today = progress.local_today()
+    today = clock.today()
     if day is None:
         return today
     if day > today:

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from app.domain import labels_vi, progress
+from app.domain import clock, labels_vi, progress
 from app.domain.progress import Period
 from app.services.snapshots import TOWN_NAME, blocks, changes
 
@@ -54,7 +54,7 @@ def title_lines(report: Report) -> list[str]:
         f"Kỳ báo cáo: {when}",
     ]
     if report.provisional:
-        lines.append(f"Số liệu tạm tính đến ngày {_vn_date(progress.local_today())}")
+        lines.append(f"Số liệu tạm tính đến ngày {_vn_date(clock.today())}")
     return lines
 
 

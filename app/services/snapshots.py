@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
-from app.domain import progress
+from app.domain import clock, progress
 from app.domain.progress import Period
 from app.services import coverage
 
@@ -26,7 +26,7 @@ CHANGES = ("parcels", "registered", "certified", "confirmed", "returned_total", 
 
 def ensure(session: Session, period: Period, today: date | None = None) -> int:
     """Take the missing snapshots of closed periods; return how many were taken."""
-    today = today or progress.local_today()
+    today = today or clock.today()
     first = coverage_sql.first_day(session)
     if first is None:
         return 0
@@ -129,7 +129,7 @@ def timeline(
 ) -> dict[str, Any]:
     """Return per ward and for the town the figures at the end of each period, with the change
     since the period before; the period still running ends the series, marked provisional."""
-    today = progress.local_today()
+    today = clock.today()
     ensure(session, period, today)
     documents = [(day, doc, False) for day, doc in stored(session, period, end=end)]
     if end is None or end >= today:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from tests.api.conftest import OTHER_WARD, WARD, Keys
+from tests.support import TODAY
 
 PROBLEM = "application/problem+json"
 TITLE_UNDELIVERED = "BIÊN BẢN KIỂM KÊ GIẤY CHỨNG NHẬN ĐÃ KÝ CHƯA TRAO CHO NGƯỜI SỬ DỤNG ĐẤT"
@@ -523,7 +524,7 @@ def test_returned_defaults_to_this_year_so_far(
     client: httpx.Client, keys: Keys, returns: dict[str, int]
 ) -> None:
     report = _returned(client, keys)
-    today = date.today()
+    today = TODAY
     assert report["from"] == date(today.year, 1, 1).isoformat()
     assert report["to"] == today.isoformat()
     # the 2025 returns lie outside this year's report unless this year is 2025

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from app.domain import labels_vi
-from app.domain.progress import local_today, period_end, previous_period_end
+from app.domain.progress import period_end, previous_period_end
 from tests import stats_oracle
 from tests.api.conftest import OTHER_WARD, WARD, Keys
+from tests.support import TODAY
 
-TODAY = local_today()
 SERIALS = count(100001)
 ANY_VERSION = {"If-Match": "*"}
 

@@ -24,14 +24,12 @@ from sqlalchemy import Engine, create_engine, text
 
 from app.config import Settings, to_sqlalchemy_url
 from app.domain.permissions import Role
-from app.domain.progress import local_today
 from app.localdb import cluster as localdb
 from app.main import create_app
 from tests import stats_oracle
-from tests.support import committed_register, live_server
+from tests.support import TODAY, committed_register, live_server
 
 WARD = "07795"  # the ward officer's
-TODAY = local_today()
 NEXT = {
     "unregistered": ["registered"],
     "registered": ["in_review"],

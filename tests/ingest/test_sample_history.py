@@ -4,21 +4,20 @@ plausible, and counted exactly."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from app.config import to_sqlalchemy_url
-from app.domain.progress import closed_period_ends, local_today
+from app.domain.progress import closed_period_ends
 from app.ingest import sample_history
 from app.services import coverage, snapshots, stats_upkeep
 from tests import stats_oracle
-from tests.support import committed_register
+from tests.support import TODAY, committed_register
 
 WARDS = ("07795", "07798")
-TODAY = local_today()
 START = TODAY - timedelta(weeks=6)
 
 
@@ -91,9 +90,30 @@ def test_the_upkeep_folds_the_counters_and_freezes_the_ended_periods(
             after = coverage.as_of(session, TODAY)
     assert pending == 0
     assert after == before  # folding moves rows, never figures
+    # a period is frozen from the first one the drive did anything in: START itself may be a
+    # weekend day, when nothing is done, and a week of nothing has nothing to freeze
+    first = _first_working_day(engine)
+    assert START <= first < START + timedelta(days=3)
     for period in ("week", "month"):
-        ends = closed_period_ends(START, TODAY, period)
+        ends = closed_period_ends(first, TODAY, period)
         assert ends and {(period, end) for end in ends} <= frozen
+        assert all(end >= first for _, end in frozen)
+
+
+def _first_working_day(engine: Engine) -> date:
+    """The day of the first event the plan holds for the played parcels (made again here)."""
+    with engine.connect() as conn:
+        parcels = [
+            (int(i), str(w))
+            for i, w in conn.execute(
+                text(
+                    "SELECT id, ward_code FROM parcel WHERE retired_at IS NULL"
+                    " AND ward_code = ANY(:wards) ORDER BY id"
+                ),
+                {"wards": list(WARDS)},
+            )
+        ]
+    return min(event.day for event in sample_history.plan(parcels, START, TODAY))
 
 
 def test_the_weekly_timeline_climbs(played: tuple[Engine, int]) -> None:
