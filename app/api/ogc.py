@@ -17,11 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
+from app.api.bbox import parse_bbox
 from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.parcel_queries import FilterDep
 from app.api.responses import collection_response, problems
 from app.config import STORAGE_SRID
 from app.db import cql2
+from app.db import parcel_search as db_parcel_search
 from app.errors import InvalidFilter, InvalidInput, NotFound
 from app.limits import MAX_PAGE_SIZE
 from app.services import parcel_search, parcels
@@ -197,20 +199,6 @@ def collection(
     return _collection(request, session, collection_id)
 
 
-def _bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    if bbox is None:
-        return None
-    try:
-        numbers = [float(v) for v in bbox.split(",")]
-    except ValueError:
-        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy.") from None
-    if len(numbers) == 6:  # minx,miny,minz,maxx,maxy,maxz
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy, min before max.")
-    return numbers[0], numbers[1], numbers[2], numbers[3]
-
-
 @router.get(
     "/collections/{collection_id}/queryables",
     responses={200: {"content": {SCHEMA_JSON: {}}}, **problems(404)},
@@ -254,7 +242,7 @@ async def items(
 
     def build() -> Response:
         srid = _srid(crs)
-        where.bbox = _bbox(bbox)
+        where.bbox = parse_bbox(bbox)
         where.bbox_srid = _srid(bbox_crs)
         if filter_lang != "cql2-text":
             raise InvalidFilter(f"filter-lang {filter_lang} is not offered; use cql2-text.")
@@ -291,16 +279,8 @@ def _wards(session: Session, where: Any, srid: int) -> Response:
     clause = "true"
     params: dict[str, Any] = {"srid": srid}
     if where.bbox is not None:
-        clause = (
-            f"boundary && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :bs), {STORAGE_SRID})"
-        )
-        params.update(
-            x0=where.bbox[0],
-            y0=where.bbox[1],
-            x1=where.bbox[2],
-            y1=where.bbox[3],
-            bs=where.bbox_srid,
-        )
+        clause = f"ST_Intersects(boundary, {db_parcel_search.BBOX_AREA})"
+        params.update(db_parcel_search.bbox_params(where.bbox, where.bbox_srid))
     body = session.execute(
         text(
             "SELECT json_build_object('type', 'FeatureCollection', 'features',"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
+from app.api.bbox import parse_bbox
 from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.responses import collection_response, problems
 from app.db import cql2
@@ -35,19 +36,6 @@ LAND_USE_CODE = re.compile(r"[A-Z0-9]{2,8}")
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
-def _bbox(values: list[str] | None) -> tuple[float, float, float, float] | None:
-    parts = _split(values)
-    if not parts:
-        return None
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy.") from None
-    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise InvalidInput("bbox is four numbers: minx,miny,maxx,maxy, min before max.")
-    return numbers[0], numbers[1], numbers[2], numbers[3]
 
 
 def _ints(values: list[str], what: str) -> list[int]:
@@ -106,7 +94,7 @@ def filter_params(
     if any(LAND_USE_CODE.fullmatch(c) is None for c in land_uses):
         raise InvalidInput("land_use takes land-use codes such as ONT or LUC.")
     return ParcelFilter(
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
         bbox_srid=bbox_srid,
         wards=wards,
         sheets=_ints(_split(sheet), "sheet"),

@@ -1,7 +1,8 @@
 """SQL of parcel queries: filters on the table, GeoJSON built by PostgreSQL, keyset pages.
 
 Area filters transform the query shape to the storage CRS, never the column, so the GiST
-index on parcel.geom serves every one of them.
+index on parcel.geom serves every one of them; the shape keeps the form it was drawn in
+(`registry_area`), and the exact predicate follows the index's box test.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
-from app.config import STORAGE_SRID
 from app.domain.lifecycle import CERTIFIED
 
 # what a feature may carry, and the SQL of each (p = parcel)
@@ -64,21 +64,25 @@ class ParcelFilter:
     expression: tuple[str, dict[str, Any]] | None = None
 
 
+# The area of a bbox as drawn in its CRS, in the storage CRS (registry_area, revision 0011).
+# ST_Intersects is the exact predicate; PostGIS adds the `&&` that the GiST index serves.
+BBOX_AREA = "registry_area(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :bbox_srid))"
+
+
+def bbox_params(bbox: tuple[float, float, float, float], srid: int) -> dict[str, Any]:
+    """Return the parameters of BBOX_AREA."""
+    return {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3], "bbox_srid": srid}
+
+
 def where(f: ParcelFilter) -> tuple[str, dict[str, Any]]:
     """Return the WHERE clause (retired parcels never match) and its parameters."""
     clauses = ["p.retired_at IS NULL"]
     params: dict[str, Any] = {}
     if f.bbox is not None:
-        clauses.append(
-            "p.geom && ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :bbox_srid),"
-            f" {STORAGE_SRID})"
-        )
-        params.update(x0=f.bbox[0], y0=f.bbox[1], x1=f.bbox[2], y1=f.bbox[3], bbox_srid=f.bbox_srid)
+        clauses.append(f"ST_Intersects(p.geom, {BBOX_AREA})")
+        params.update(bbox_params(f.bbox, f.bbox_srid))
     if f.area_wkb is not None:
-        clauses.append(
-            "ST_Intersects(p.geom, ST_Transform(ST_GeomFromWKB(:area, :area_srid),"
-            f" {STORAGE_SRID}))"
-        )
+        clauses.append("ST_Intersects(p.geom, registry_area(ST_GeomFromWKB(:area, :area_srid)))")
         params.update(area=f.area_wkb, area_srid=f.area_srid)
     if f.wards:
         clauses.append("p.ward_code = ANY(:wards)")

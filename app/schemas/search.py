@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 import shapely
 from shapely.geometry import shape
@@ -13,6 +13,7 @@ from app.errors import InvalidInput
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.parcels import StrictModel
 from app.spatial import crs as crs_codes
+from app.spatial.bbox import to_bbox
 
 
 class ParcelSearchIn(StrictModel):
@@ -54,6 +55,11 @@ class ParcelSearchIn(StrictModel):
     limit: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(None, max_length=200)
     count: bool = False
+
+    @field_validator("bbox")
+    @classmethod
+    def _a_box(cls, value: tuple[float, float, float, float] | None) -> Any:
+        return None if value is None else to_bbox(value)
 
     @model_validator(mode="after")
     def _one_area(self) -> ParcelSearchIn:

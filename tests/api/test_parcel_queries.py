@@ -76,7 +76,8 @@ FILTERS: list[tuple[dict[str, Any], str]] = [
     ({"origin_confirmed": "false"}, "NOT origin_confirmed"),
     (
         {"bbox": ",".join(map(str, BOX))},
-        "ST_Transform(geom, 4326) && ST_MakeEnvelope(106.09, 21.26, 106.125, 21.30, 4326)",
+        "ST_Intersects(ST_Transform(geom, 4326),"
+        " ST_MakeEnvelope(106.09, 21.26, 106.125, 21.30, 4326))",
     ),
 ]
 
