@@ -25,7 +25,7 @@ from app.domain import labels_vi
 from app.domain.progress import period_end, previous_period_end
 from tests import stats_oracle
 from tests.api.conftest import OTHER_WARD, WARD, Keys
-from tests.support import TODAY
+from tests.support import CLOCK, TODAY
 
 SERIALS = count(100001)
 ANY_VERSION = {"If-Match": "*"}
@@ -247,7 +247,10 @@ def _set_clock(connection: Connection, day: date) -> None:
 
 
 def _reset_clock(connection: Connection) -> None:
-    connection.execute(text("SELECT set_config('registry.clock', '', true)"))
+    """Back to the suite's pinned instant (an empty setting would mean the real clock)."""
+    connection.execute(
+        text("SELECT set_config('registry.clock', :at, true)"), {"at": CLOCK.isoformat()}
+    )
 
 
 def test_figures_as_of_a_past_day(
