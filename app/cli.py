@@ -169,22 +169,28 @@ def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
     from app.services import wards
 
     try:
-        crosswalk_text = (
-            Path(args.crosswalk).read_text(encoding="utf-8") if args.crosswalk else None
-        )
-    except (OSError, UnicodeDecodeError) as exc:
+        crosswalk_data = Path(args.crosswalk).read_bytes() if args.crosswalk else None
+    except OSError as exc:
         raise CliError(f"cannot read the crosswalk {args.crosswalk}: {exc}") from None
     try:
         with _session_scope(settings) as session:
-            count = wards.import_file(session=session, actor=_cli_actor(), path=Path(args.file))
+            imported = wards.import_file(
+                session=session, actor=_cli_actor(), path=Path(args.file), crs=args.crs
+            )
             crosswalk = (
-                wards.import_crosswalk(session=session, actor=_cli_actor(), csv_text=crosswalk_text)
-                if crosswalk_text is not None
+                wards.import_crosswalk(session=session, actor=_cli_actor(), data=crosswalk_data)
+                if crosswalk_data is not None
                 else 0
             )
     except RegistryError as exc:
         raise CliError(exc.detail) from None
-    print(f"imported {count} wards" + (f" and {crosswalk} old communes" if args.crosswalk else ""))
+    print(f"CRS: {imported.crs.name} ({imported.crs.how})")
+    for warning in imported.crs.warnings:
+        print(f"warning: {warning}")
+    print(
+        f"imported {imported.count} wards"
+        + (f" and {crosswalk} old communes" if args.crosswalk else "")
+    )
 
 
 def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
@@ -320,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     wrd_sub = wrd.add_subparsers(dest="action", required=True)
     wrd_import = wrd_sub.add_parser("import", help="GeoJSON, GeoPackage or zipped shapefile")
     wrd_import.add_argument("file")
+    wrd_import.add_argument(
+        "--crs", type=int, help="EPSG code when the .prj is missing or wrong (as for parcels)"
+    )
     wrd_import.add_argument("--crosswalk", help="CSV: old_code,old_name,ward_code[,effective_on]")
     wrd.set_defaults(func=cmd_wards)
 

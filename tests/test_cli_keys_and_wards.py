@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 import unicodedata
+import warnings
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from app.config import to_sqlalchemy_url
 from app.domain.permissions import Role
 from app.errors import Unauthenticated
 from app.services import apikeys
+from tests.spatial.test_crs_detect import TOWGS84_POSITION_VECTOR, tm3_wkt1_with_towgs84
 from tests.support import SETUP, fresh_database
 
 CLI = str(Path(sys.executable).parent / "parcel-registry")
@@ -179,7 +182,7 @@ def test_wards_import_migrates_an_empty_database_and_stores_vn2000(
     imported: subprocess.CompletedProcess[str], fresh_engine: Engine
 ) -> None:
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.strip() == "imported 2 wards and 2 old communes"
+    assert imported.stdout.splitlines()[-1] == "imported 2 wards and 2 old communes"
 
     wards = _wards(fresh_engine)
     assert list(wards) == ["07795", "07798"]
@@ -231,7 +234,7 @@ def test_wards_reimport_updates_instead_of_duplicating(
         "--crosswalk",
         str(crosswalk),
     )
-    assert out.strip() == "imported 1 wards and 2 old communes"
+    assert out.splitlines()[-1] == "imported 1 wards and 2 old communes"
     try:
         wards = _wards(fresh_engine)
         assert list(wards) == ["07795", "07798"]
@@ -255,8 +258,50 @@ def test_wards_import_reads_numeric_codes(
         crs="EPSG:4326",
     )
     pyogrio.write_dataframe(frame, path, driver="GPKG")
-    assert cli.ok("wards", "import", str(path)).strip() == "imported 1 wards"
+    assert cli.ok("wards", "import", str(path)).splitlines()[-1] == "imported 1 wards"
     assert list(_wards(fresh_engine)) == ["07795", "07798"]
+
+
+def test_wards_import_reads_a_tm3_shapefile_whose_prj_carries_towgs84(
+    imported: subprocess.CompletedProcess[str], cli: Cli, fresh_engine: Engine, tmp_path: Path
+) -> None:
+    """The .prj a parcel import reads: the zone from its parameters, its TOWGS84 ignored."""
+    assert imported.returncode == 0, imported.stderr
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame = gpd.GeoDataFrame(
+        {"MAXA": ["07795"], "TENXA": ["Nếnh"], "LOAI": ["phường"]},
+        geometry=[
+            shapely.transform(
+                WARDS[0]["geometry"],
+                lambda xy: np.column_stack(TO_VN2000.transform(xy[:, 0], xy[:, 1])),
+            )
+        ],
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        pyogrio.write_dataframe(frame, folder / "wards.shp", encoding="UTF-8")
+    (folder / "wards.prj").write_text(tm3_wkt1_with_towgs84(TOWGS84_POSITION_VECTOR))
+    target = tmp_path / "wards.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)
+    try:
+        out = cli.ok("wards", "import", str(target))
+        assert "CRS: VN-2000 / TM-3 107-00" in out
+        assert any(line.startswith("warning:") and "TOWGS84" in line for line in out.splitlines())
+        assert out.splitlines()[-1] == "imported 1 wards"
+        with fresh_engine.connect() as conn:
+            lon, lat = conn.execute(
+                text(
+                    "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(boundary),"
+                    " 4326) AS c FROM ward WHERE code = '07795') x"
+                )
+            ).one()
+        assert lon == pytest.approx(106.11, abs=1e-4)
+        assert lat == pytest.approx(21.27, abs=1e-4)
+    finally:
+        cli.ok("wards", "import", str(_write_wards(tmp_path / "two.gpkg", WARDS)))
 
 
 def test_wards_import_refuses_a_file_that_is_no_vector_file(
@@ -327,7 +372,7 @@ def test_wards_import_refuses_a_bad_crosswalk_and_keeps_nothing(
         "--crosswalk",
         str(header_only),
     )
-    assert out.strip() == "imported 2 wards and 0 old communes"
+    assert out.splitlines()[-1] == "imported 2 wards and 0 old communes"
     assert len(_crosswalk(fresh_engine)) == 2
 
 

@@ -20,6 +20,7 @@ from app.domain.permissions import Action, Actor
 from app.errors import FileRefused, InvalidInput, Unauthenticated
 from app.ingest import jobs, pipeline
 from app.ingest.pipeline import ImportOptions
+from app.ingest.source import ImportRefused
 from app.services.parcels import authorize
 from app.spatial.crs import SUPPORTED
 
@@ -104,7 +105,7 @@ def upload(
     path, sha256, size = jobs.spool(file.file, settings.upload_dir, limit)
     try:
         pipeline.preflight(path, settings.max_import_features)
-    except pipeline.ImportRefused as exc:
+    except ImportRefused as exc:
         path.unlink(missing_ok=True)
         raise FileRefused(str(exc), status=exc.status, slug=exc.slug) from None
     queued = False

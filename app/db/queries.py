@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -16,19 +15,6 @@ from app.config import STORAGE_SRID
 def has_parcels(conn: Connection) -> bool:
     """Return whether the register holds any parcel."""
     return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM parcel)")).scalar_one())
-
-
-def insert_wards(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert wards (code, name, kind, wkb in the storage CRS); return how many."""
-    rows = list(rows)
-    conn.execute(
-        text(
-            "INSERT INTO ward (code, name, kind, boundary) "
-            f"VALUES (:code, :name, :kind, ST_Multi(ST_GeomFromWKB(:wkb, {STORAGE_SRID})))"
-        ),
-        rows,
-    )
-    return len(rows)
 
 
 def insert_crosswalk(conn: Connection, csv_text: str) -> int:

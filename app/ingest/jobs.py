@@ -22,6 +22,7 @@ from app.errors import Conflict, NotFound, RegistryError
 from app.ingest import pipeline
 from app.ingest.checks import Issue
 from app.ingest.pipeline import ImportOptions
+from app.ingest.source import ImportRefused
 from app.services import audit
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def run_claimed(
         )
         status = "failed" if outcome.failed else "succeeded"
         report, error, issues = outcome.report, outcome.error, outcome.issues
-    except pipeline.ImportRefused as exc:
+    except ImportRefused as exc:
         report = {"refused": exc.slug}
         error = str(exc)
     except Exception:

@@ -6,7 +6,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,13 +14,14 @@ import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from app.db import import_sql
-from app.ingest import archive, checks, reader
+from app.ingest import checks, reader
+from app.ingest import source as source_file
 from app.ingest.checks import Issue
 from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
+from app.ingest.source import ImportRefused
 from app.limits import MAX_IMPORT_FEATURES
 from app.services import audit
 from app.spatial import crs_detect
-from app.spatial.sanity import coordinate_problem
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +40,6 @@ class ImportOptions:
     overlap_tolerance_m2: float = 1.0
     repair_tolerance: float = 0.01
     area_warning_tolerance: float = 0.05
-
-
-class ImportRefused(Exception):
-    """The whole file is refused (unreadable, unsafe, unknown CRS, far away); says why."""
-
-    def __init__(self, message: str, *, status: int = 422, slug: str = "import-refused") -> None:
-        super().__init__(message)
-        self.status = status
-        self.slug = slug
 
 
 @dataclass
@@ -70,32 +62,6 @@ def _key(commune: str | None, sheet: int | None, number: int | None) -> str | No
     if sheet is None or number is None:
         return None
     return f"{commune or '?'}/{sheet}/{number}"
-
-
-def _detect_crs(
-    dataset: archive.Dataset, features: reader.Features, prj: str | None, options: ImportOptions
-) -> crs_detect.DetectedCrs:
-    try:
-        if options.crs is not None:
-            return crs_detect.detect_from_epsg(options.crs)
-        if prj is not None:
-            return crs_detect.detect_from_wkt(prj)
-        if dataset.kind != "shapefile" and features.crs_wkt:
-            wkt = features.crs_wkt
-            if wkt.upper().startswith("EPSG:"):
-                code = int(wkt.split(":")[1])
-                return replace(crs_detect.detect_from_epsg(code), how=f"EPSG:{code} from the file")
-            return crs_detect.detect_from_wkt(wkt)
-    except crs_detect.CrsUnknown as exc:
-        raise ImportRefused(
-            f"{str(exc).rstrip('.')}. State the CRS with the crs option (an EPSG code).",
-            slug="crs-unknown",
-        ) from None
-    raise ImportRefused(
-        "The file says nothing about its CRS (no .prj); state it with the crs option, "
-        "e.g. 9214 for VN-2000 / TM-3 107-00.",
-        slug="crs-missing",
-    )
 
 
 def _attributes(
@@ -198,14 +164,7 @@ def _stage_chunk(
     if checked.wkb:
         bounds = checked.bounds
         if first:
-            # the file is judged by its median feature: a few strays must not condemn it
-            m = np.median(bounds, axis=0)
-            problem = coordinate_problem((m[0], m[1], m[2], m[3]), detected.epsg)
-            if problem is not None:
-                raise ImportRefused(
-                    f"The coordinates cannot be right in {detected.name}: {problem}.",
-                    slug="coordinates",
-                )
+            source_file.check_coordinates(bounds, detected)
         for row, reason in zip(checked.rows, checks.far_away(bounds, detected.epsg), strict=True):
             if reason is not None and row not in bad:
                 issues.append(
@@ -236,33 +195,11 @@ def _stage_chunk(
     return checked.repaired
 
 
-def opened(
-    source: Path, workdir: Path, max_features: int = MAX_IMPORT_FEATURES
-) -> tuple[archive.Dataset, int]:
-    """Open an upload safely in `workdir` and count its features; raise ImportRefused."""
-    try:
-        dataset = archive.open_upload(source, workdir)
-    except archive.UploadRefused as exc:
-        raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
-    try:
-        total = reader.count(dataset)
-    except reader.DatasetUnreadable as exc:
-        raise ImportRefused(str(exc), slug="unreadable") from None
-    if total > max_features:
-        raise ImportRefused(
-            f"The file holds {total:,} features; one import takes at most "
-            f"{max_features:,}. Split it by commune or map sheet.",
-            status=413,
-            slug="too-many-features",
-        )
-    return dataset, total
-
-
 def preflight(source: Path, max_features: int = MAX_IMPORT_FEATURES) -> int:
     """Return how many features an upload holds, or raise ImportRefused: the checks that an
     upload can answer at once (unsafe or unreadable archive, too many features)."""
     with tempfile.TemporaryDirectory(prefix="parcel-preflight-") as workdir:
-        return opened(source, Path(workdir), max_features)[1]
+        return source_file.open_dataset(source, Path(workdir), max_features)[1]
 
 
 def run(
@@ -283,8 +220,7 @@ def run(
     repaired = 0
     failed = False
     with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir, engine.connect() as conn:
-        dataset, total = opened(source, Path(workdir))
-        prj = reader.read_prj(dataset)
+        dataset, total = source_file.open_dataset(source, Path(workdir))
         tick(0, total)
         issues += [Issue(-1, None, "warning", w) for w in dataset.warnings]
         transaction = conn.begin()
@@ -292,17 +228,12 @@ def run(
             import_sql.create_stage(conn, import_id)
             detected: crs_detect.DetectedCrs | None = None
             mapping: FieldMapping | None = None
-            chunks = reader.read_chunks(dataset, CHUNK)
-            for offset in range(0, max(total, 1), CHUNK):
-                try:
-                    chunk = next(chunks)
-                except reader.DatasetUnreadable as exc:
-                    raise ImportRefused(str(exc), slug="unreadable") from None
-                except StopIteration:
-                    break
+            for offset, chunk in zip(
+                range(0, max(total, 1), CHUNK), source_file.chunks(dataset, CHUNK), strict=False
+            ):
                 issues += [Issue(-1, None, "warning", w) for w in chunk.warnings]
                 if detected is None:
-                    detected = _detect_crs(dataset, chunk, prj, options)
+                    detected = source_file.detect_crs(dataset, chunk.crs_wkt, options.crs)
                     issues += [Issue(-1, None, "warning", w) for w in detected.warnings]
                     try:
                         mapping = map_fields(list(chunk.columns), options.field_map)

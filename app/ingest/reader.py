@@ -61,7 +61,7 @@ def _codec_from_cpg(cpg: str | None) -> str | None:
     return CPG_CODECS.get(cpg.strip().lower())
 
 
-def _decode_column(values: list[Any], codec: str | None) -> tuple[list[Any], str]:
+def decode_column(values: list[Any], codec: str | None) -> tuple[list[Any], str]:
     """Return the column as NFC text and the encoding found (values read 1:1 as Latin-1).
 
     A column that is not valid in the declared codec (a .cpg saying UTF-8 over legacy bytes)
@@ -163,7 +163,7 @@ def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
             values = data.tolist() if isinstance(data, np.ndarray) else list(data)
             if byte_for_byte:
                 chosen = codec or decided.get(name)
-                values, encodings[name] = _decode_column(values, chosen)
+                values, encodings[name] = decode_column(values, chosen)
                 decided.setdefault(name, encodings[name])
                 if chosen is not None and encodings[name] not in ("none", chosen):
                     found = encodings[name]

@@ -13,16 +13,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-import geopandas as gpd
-import pyogrio
-from shapely import to_wkb
-
-from app.config import STORAGE_SRID
 from app.db import queries
 from app.domain import clock
 from app.domain.permissions import Actor, Role
 from app.ingest import jobs, sample_history
 from app.ingest.pipeline import ImportOptions
+from app.services import wards
 
 logger = logging.getLogger(__name__)
 
@@ -38,32 +34,18 @@ class Loaded:
     events: int = 0
 
 
-def read_storage(path: Path) -> gpd.GeoDataFrame:
-    """Return the file's features in the storage CRS."""
-    frame = pyogrio.read_dataframe(path)
-    if frame.crs is None:
-        raise ValueError(f"{path} has no CRS")
-    if frame.crs.to_epsg() != STORAGE_SRID:
-        frame = frame.to_crs(epsg=STORAGE_SRID)
-    return frame
-
-
-def _load_wards(engine: Engine, directory: Path) -> int:
-    """Insert the sample wards and the commune crosswalk when there are no wards yet."""
-    with engine.begin() as conn:
-        if conn.execute(text("SELECT EXISTS (SELECT 1 FROM ward)")).scalar_one():
+def load_wards(engine: Engine, directory: Path) -> int:
+    """Import the sample wards and the commune crosswalk, as `parcel-registry wards import`
+    does, when there are no wards yet; return how many wards."""
+    with Session(engine) as session, session.begin():
+        if session.execute(text("SELECT EXISTS (SELECT 1 FROM ward)")).scalar_one():
             return 0
-        wards = read_storage(directory / "wards.geojson")
-        count = queries.insert_wards(
-            conn,
-            (
-                {"code": r.code, "name": r.name, "kind": r.kind, "wkb": wkb}
-                for r, wkb in zip(wards.itertuples(), to_wkb(wards.geometry.values), strict=True)
-            ),
-        )
+        count = wards.import_file(
+            session=session, actor=LOADER, path=directory / "wards.geojson"
+        ).count
         crosswalk = directory / "commune_crosswalk.csv"
         if crosswalk.exists():
-            queries.insert_crosswalk(conn, crosswalk.read_text(encoding="utf-8"))
+            wards.import_crosswalk(session=session, actor=LOADER, data=crosswalk.read_bytes())
     return count
 
 
@@ -113,7 +95,7 @@ def load_if_empty(*, engine: Engine, directory: Path, history_weeks: int = 0) ->
     with engine.connect() as conn:
         if queries.has_parcels(conn):
             return None
-    wards = _load_wards(engine, directory)
+    wards = load_wards(engine, directory)
     today = clock.today()
     start = today - timedelta(weeks=history_weeks)
     surveyed = _clocked(engine, start) if history_weeks else engine

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
-import pyogrio
 import shapely
 from shapely import to_wkb
 
@@ -21,7 +22,10 @@ from app.config import STORAGE_SRID
 from app.db import queries
 from app.domain.permissions import Actor
 from app.errors import InvalidInput
+from app.ingest import source
+from app.ingest.source import ImportRefused
 from app.services import audit
+from app.spatial.crs_detect import DetectedCrs
 
 WARDS_GEOJSON_SQL = text(
     """
@@ -47,6 +51,7 @@ CODE_FIELDS = ("code", "MAXA", "ma_xa", "MaXa", "XAID")
 NAME_FIELDS = ("name", "TENXA", "ten_xa", "TenXa", "ten")
 KIND_FIELDS = ("kind", "LOAI", "loai")
 WARD_CODE = re.compile(r"[0-9]{5}")
+MAX_WARDS = 10_000  # a province has about a hundred; a file of more is not a ward list
 KINDS = {"xa": "xa", "xã": "xa", "phuong": "phuong", "phường": "phuong"}
 
 
@@ -101,28 +106,53 @@ def _boundary_problem(geometry: Any) -> str | None:
     return None
 
 
-def import_file(*, session: Session, actor: Actor, path: Path) -> int:
-    """Insert or update the wards of a GeoJSON, GeoPackage or zipped shapefile; return count."""
+@dataclass(frozen=True)
+class WardsImported:
+    """What a ward import wrote and how it read the file."""
+
+    count: int
+    crs: DetectedCrs
+    encodings: dict[str, str]
+
+
+def _ward_records(path: Path, crs: int | None) -> Iterator[Any]:
+    """Yield the file's CRS, then (record, geometry) per feature, read as every import reads
+    (app.ingest.source); raise InvalidInput when the file is refused."""
+    with tempfile.TemporaryDirectory(prefix="ward-import-") as workdir:
+        try:
+            dataset, _ = source.open_dataset(path, Path(workdir), max_features=MAX_WARDS)
+            detected: DetectedCrs | None = None
+            for chunk in source.chunks(dataset, MAX_WARDS):
+                if detected is None:
+                    detected = source.detect_crs(dataset, chunk.crs_wkt, crs)
+                    yield detected, chunk.encodings
+                names = list(chunk.columns)
+                for i, wkb in enumerate(chunk.wkb):
+                    record = {name: chunk.columns[name][i] for name in names}
+                    yield record, None if wkb is None else shapely.from_wkb(wkb)
+        except ImportRefused as exc:
+            raise InvalidInput(f"{path.name}: {exc}") from None
+
+
+def import_file(
+    *, session: Session, actor: Actor, path: Path, crs: int | None = None
+) -> WardsImported:
+    """Insert or update the wards of a GeoJSON, GeoPackage or zipped shapefile, its CRS found
+    (or stated: `crs`, an EPSG code) and its text decoded as for parcels; return what it did."""
+    records = _ward_records(path, crs)
+    detected, encodings = next(records)
+    read = list(records)
     try:
-        frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise InvalidInput(
-            f"{path.name} cannot be read as a vector file: {_one_line(exc)}"
-        ) from None
-    if frame.crs is None:
-        raise InvalidInput(f"{path.name} has no CRS; give the wards in a file that declares it.")
-    srid = frame.crs.to_epsg() or 0
-    if srid == 0:
-        raise InvalidInput(f"{path.name}'s CRS is not an EPSG CRS the registry knows.")
+        source.check_coordinates(
+            [g.bounds for _, g in read if g is not None and not g.is_empty], detected
+        )
+    except ImportRefused as exc:
+        raise InvalidInput(f"{path.name}: {exc}") from None
     count = 0
-    for record, geometry in zip(
-        frame.drop(columns="geometry").to_dict("records"), frame.geometry.values, strict=True
-    ):
+    for record, geometry in read:
         code = _code(_field(record, CODE_FIELDS, "code"))
-        name = unicodedata.normalize("NFC", str(_field(record, NAME_FIELDS, "name")).strip())
-        # NFC first: a decomposed "xã" does not match the table
-        kind_text = unicodedata.normalize("NFC", str(_field(record, KIND_FIELDS, "kind")))
-        kind = KINDS.get(kind_text.strip().lower())
+        name = str(_field(record, NAME_FIELDS, "name")).strip()
+        kind = KINDS.get(str(_field(record, KIND_FIELDS, "kind")).strip().lower())
         if kind is None:
             raise InvalidInput(f"Ward {code}: kind must be xã or phường.")
         problem = _boundary_problem(geometry)
@@ -143,7 +173,7 @@ def import_file(*, session: Session, actor: Actor, path: Path) -> int:
                         "name": name,
                         "kind": kind,
                         "wkb": to_wkb(geometry),
-                        "srid": srid,
+                        "srid": detected.epsg,
                     },
                 )
         except DBAPIError as exc:
@@ -156,18 +186,20 @@ def import_file(*, session: Session, actor: Actor, path: Path) -> int:
             target_type="ward",
             target_id=code,
             ward_code=code,
-            after={"name": name, "kind": kind, "file": path.name},
+            after={"name": name, "kind": kind, "file": path.name, "crs": detected.epsg},
         )
         count += 1
-    return count
+    return WardsImported(count=count, crs=detected, encodings=encodings)
 
 
 CROSSWALK_COLUMNS = ("old_code", "old_name", "ward_code")
 
 
-def import_crosswalk(*, session: Session, actor: Actor, csv_text: str) -> int:
-    """Load old_code,old_name,ward_code[,effective_on] rows; return how many."""
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+def import_crosswalk(*, session: Session, actor: Actor, data: bytes) -> int:
+    """Load old_code,old_name,ward_code[,effective_on] rows from a CSV file (its text decoded
+    as every import decodes it: UTF-8 or a legacy Vietnamese encoding); return how many."""
+    csv_text, _ = source.decode_table(data)
+    reader = csv.DictReader(io.StringIO(csv_text))
     header = reader.fieldnames or []
     missing = [c for c in CROSSWALK_COLUMNS if c not in header]
     if missing:

@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from shapely import to_wkb
-
 from app.config import PROJECT_ROOT, to_sqlalchemy_url
-from app.db import migrate, queries
+from app.db import migrate
 from app.domain.permissions import Actor, Role
 from app.ingest import jobs, samples
 from app.ingest.pipeline import ImportOptions
@@ -24,17 +22,8 @@ def prepare_register(url: str) -> None:
     """Migrate the database at `url` and load the sample wards and crosswalk (no parcels)."""
     migrate.upgrade(url)
     engine = create_engine(to_sqlalchemy_url(url))
-    wards = samples.read_storage(SAMPLES / "wards.geojson")
     try:
-        with engine.begin() as conn:
-            queries.insert_wards(
-                conn,
-                (
-                    {"code": r.code, "name": r.name, "kind": r.kind, "wkb": w}
-                    for r, w in zip(wards.itertuples(), to_wkb(wards.geometry.values), strict=True)
-                ),
-            )
-            queries.insert_crosswalk(conn, (SAMPLES / "commune_crosswalk.csv").read_text())
+        samples.load_wards(engine, SAMPLES)
     finally:
         engine.dispose()
 

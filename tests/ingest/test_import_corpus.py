@@ -28,6 +28,7 @@ PARCEL_TABLES = ("parcel", "parcel_version", "parcel_land_use", "holder")
 
 NO_COLUMNS = "no column for sheet_no, parcel_no among "
 NO_PRJ = "The file says nothing about its CRS (no .prj); state it with the crs option"
+NOT_A_PRJ = "The file says nothing about its CRS (its .prj is no CRS: 'htmlprj.prj' does not hold"
 OUTSIDE = "The coordinates cannot be right in WGS 84: they lie outside Vietnam in "
 DEGREES = (
     "The coordinates cannot be right in VN-2000 / TM-3 107-00: they look like degrees, not "
@@ -94,7 +95,7 @@ CASES = [
     Case("zip:pyshp/corrupt_too_long", refused="crs-missing", says=NO_PRJ),
     Case("zip:pyshp/latin1", refused="crs-missing", says=NO_PRJ),
     Case("file:shapefile-js/SHP_Exclude.zip", refused="crs-missing", says=NO_PRJ),
-    Case("zip:shapefile-js/htmlprj", mapped("field"), refused="crs-missing", says=NO_PRJ),
+    Case("zip:shapefile-js/htmlprj", mapped("field"), refused="crs-missing", says=NOT_A_PRJ),
     Case(
         "file:pyshp/REL.zip",
         refused="crs-unknown",
