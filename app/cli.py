@@ -13,7 +13,7 @@ from pydantic import PostgresDsn
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.domain.permissions import Actor, command_line
+from app.domain.permissions import Actor, Role, command_line
 from app.localdb import cluster as localdb
 from app.localdb.packages import PackagesMissing
 from app.logging import configure_logging
@@ -195,7 +195,6 @@ def cmd_wards(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
     """Create, list or revoke API keys."""
-    from app.domain.permissions import Role
     from app.errors import RegistryError
     from app.services import apikeys
 
@@ -227,7 +226,6 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     import json
 
     from app.db.session import make_engine
-    from app.domain.permissions import Role
     from app.ingest import jobs
     from app.ingest.pipeline import ImportOptions
 
@@ -338,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument(
         "--role",
         required=True,
-        choices=["admin", "registry_officer", "surveyor", "ward_officer", "gis_viewer"],
+        choices=[role.value for role in Role],
     )
     key_create.add_argument("--ward", help="the ward code of a ward officer")
     key_create.add_argument("--name", required=True, help="who holds the key")

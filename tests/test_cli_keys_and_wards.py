@@ -424,6 +424,19 @@ def test_apikey_create_list_revoke(
     assert _authenticate(fresh_engine, admin_key.splitlines()[-1]).role is Role.ADMIN
 
 
+def test_apikey_create_offers_every_role_the_registry_knows(
+    imported: subprocess.CompletedProcess[str], cli: Cli, fresh_engine: Engine
+) -> None:
+    assert imported.returncode == 0, imported.stderr
+    for role in Role:
+        ward = ["--ward", "07795"] if role is Role.WARD_OFFICER else []
+        out = cli.ok("apikey", "create", "--role", str(role), *ward, "--name", f"Kiểm tra {role}")
+        assert _authenticate(fresh_engine, out.strip().splitlines()[-1]).role is role
+    unknown = cli("apikey", "create", "--role", "auditor", "--name", "X")
+    assert unknown.returncode == 2 and "invalid choice: 'auditor'" in unknown.stderr
+    assert all(f"'{role}'" in unknown.stderr for role in Role), unknown.stderr
+
+
 def test_apikey_refusals_are_one_line(
     imported: subprocess.CompletedProcess[str], cli: Cli, fresh_engine: Engine
 ) -> None:
