@@ -312,6 +312,9 @@ def test_wards_import_refuses_a_file_that_is_no_vector_file(
     message = cli.refused("wards", "import", str(bad))
     assert "wards.gpkg" in message
     cli.refused("wards", "import", str(tmp_path / "missing.gpkg"))
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert "holds no wards" in cli.refused("wards", "import", str(empty))
     assert len(_wards(fresh_engine)) == 2
 
 

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,23 +114,27 @@ class WardsImported:
     encodings: dict[str, str]
 
 
-def _ward_records(path: Path, crs: int | None) -> Iterator[Any]:
-    """Yield the file's CRS, then (record, geometry) per feature, read as every import reads
-    (app.ingest.source); raise InvalidInput when the file is refused."""
+def _read(path: Path, crs: int | None) -> tuple[DetectedCrs, dict[str, str], list[Any]]:
+    """Return the file's CRS, its columns' encodings and its (record, geometry) pairs, read
+    as every import reads (app.ingest.source); raise InvalidInput when the file is refused."""
     with tempfile.TemporaryDirectory(prefix="ward-import-") as workdir:
         try:
-            dataset, _ = source.open_dataset(path, Path(workdir), max_features=MAX_WARDS)
-            detected: DetectedCrs | None = None
-            for chunk in source.chunks(dataset, MAX_WARDS):
-                if detected is None:
-                    detected = source.detect_crs(dataset, chunk.crs_wkt, crs)
-                    yield detected, chunk.encodings
-                names = list(chunk.columns)
-                for i, wkb in enumerate(chunk.wkb):
-                    record = {name: chunk.columns[name][i] for name in names}
-                    yield record, None if wkb is None else shapely.from_wkb(wkb)
+            dataset, total = source.open_dataset(path, Path(workdir), max_features=MAX_WARDS)
+            if total == 0:
+                raise ImportRefused("the file holds no wards")
+            chunk = next(source.chunks(dataset, MAX_WARDS))  # the whole file: at most MAX_WARDS
+            detected = source.detect_crs(dataset, chunk.crs_wkt, crs)
+            geometries = [None if wkb is None else shapely.from_wkb(wkb) for wkb in chunk.wkb]
+            records = [
+                ({name: values[i] for name, values in chunk.columns.items()}, geometry)
+                for i, geometry in enumerate(geometries)
+            ]
+            source.check_coordinates(
+                [g.bounds for g in geometries if g is not None and not g.is_empty], detected
+            )
         except ImportRefused as exc:
             raise InvalidInput(f"{path.name}: {exc}") from None
+    return detected, chunk.encodings, records
 
 
 def import_file(
@@ -139,15 +142,7 @@ def import_file(
 ) -> WardsImported:
     """Insert or update the wards of a GeoJSON, GeoPackage or zipped shapefile, its CRS found
     (or stated: `crs`, an EPSG code) and its text decoded as for parcels; return what it did."""
-    records = _ward_records(path, crs)
-    detected, encodings = next(records)
-    read = list(records)
-    try:
-        source.check_coordinates(
-            [g.bounds for _, g in read if g is not None and not g.is_empty], detected
-        )
-    except ImportRefused as exc:
-        raise InvalidInput(f"{path.name}: {exc}") from None
+    detected, encodings, read = _read(path, crs)
     count = 0
     for record, geometry in read:
         code = _code(_field(record, CODE_FIELDS, "code"))
