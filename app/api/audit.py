@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
+from app.api.params import Instant
 from app.api.responses import problems
 from app.domain.permissions import Action
 from app.schemas.audit import AuditEventOut, AuditPage
@@ -37,8 +37,8 @@ def audit_events(
         Query(gt=0, description="Parcel id; includes the imports that wrote a version of it."),
     ] = None,
     action: Annotated[str | None, Query(max_length=48, examples=["transition:signed"])] = None,
-    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[int | None, Query(ge=0, description="The `next_after` of a page.")] = None,
 ) -> AuditPage:

@@ -9,7 +9,8 @@ EPSG:9214, the storage CRS (easting, northing).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -17,13 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
-from app.api.bbox import parse_bbox
 from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.parcel_queries import FilterDep
 from app.api.responses import collection_response, problems
 from app.config import STORAGE_SRID
 from app.db import cql2
 from app.db import parcel_search as db_parcel_search
+from app.domain import clock
 from app.errors import InvalidFilter, InvalidInput, NotFound
 from app.limits import MAX_PAGE_SIZE
 from app.services import parcel_search, parcels
@@ -35,6 +36,14 @@ GEOJSON = "application/geo+json"
 CRS84 = crs_codes.uri(crs_codes.WGS84)
 STORAGE_URI = crs_codes.uri(STORAGE_SRID)
 CRS_LIST = [CRS84, STORAGE_URI]
+# the spellings `_srid` takes, declared as the parameters' enum
+OgcCrs = Annotated[
+    str | None,
+    Query(
+        description="CRS84 (default) or EPSG:9214.",
+        json_schema_extra={"enum": [*CRS_LIST, "CRS84", f"EPSG:{STORAGE_SRID}"]},
+    ),
+]
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -224,9 +233,7 @@ async def items(
     collection_id: CollectionId,
     where: FilterDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs.")] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
-    crs: Annotated[str | None, Query(description="CRS84 (default) or EPSG:9214.")] = None,
+    crs: OgcCrs = None,
     cursor: Annotated[str | None, Query(max_length=200, description="From a next link.")] = None,
     filter_lang: Annotated[
         str,
@@ -242,8 +249,6 @@ async def items(
 
     def build() -> Response:
         srid = _srid(crs)
-        where.bbox = parse_bbox(bbox)
-        where.bbox_srid = _srid(bbox_crs)
         if filter_lang != "cql2-text":
             raise InvalidFilter(f"filter-lang {filter_lang} is not offered; use cql2-text.")
         if collection_id == "wards":
@@ -263,7 +268,7 @@ async def items(
                 found.append(_link(str(next_url), "next", GEOJSON))
             return found
 
-        stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        stamp = clock.now().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         # the CRS is named in the Content-Crs header, as Part 2 says, not in the document
         chunks = parcel_search.collection_chunks(
             result, links, extra={"timeStamp": stamp}, name_crs=False
@@ -305,13 +310,14 @@ def item(
     actor: ActorDep,
     collection_id: CollectionId,
     feature_id: Annotated[str, Path(max_length=20)],
-    crs: Annotated[str | None, Query(description="CRS84 (default) or EPSG:9214.")] = None,
+    crs: OgcCrs = None,
 ) -> Response:
     """One feature."""
     srid = _srid(crs)
     base = _base(request)
     if collection_id == "parcels":
-        if not feature_id.isdigit():
+        # ASCII digits only ("³" is a digit to str.isdigit), and within a bigint
+        if re.fullmatch(r"[0-9]{1,18}", feature_id) is None:
             raise NotFound(f"There is no parcel {feature_id}.")
         feature, _ = parcels.feature(
             session=session, actor=actor, parcel_id=int(feature_id), crs=srid

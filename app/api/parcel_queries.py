@@ -63,7 +63,9 @@ def filter_params(
         list[str] | None,
         Query(description="minx,miny,maxx,maxy in `bbox-crs` (WGS84 lon/lat by default)."),
     ] = None,
-    bbox_crs: Annotated[str, Query(alias="bbox-crs")] = "EPSG:4326",
+    bbox_crs: Annotated[
+        str, Query(alias="bbox-crs", json_schema_extra=crs_codes.DECLARED)
+    ] = "EPSG:4326",
     ward: Annotated[list[str] | None, Query(description="Ward code(s), comma-separated.")] = None,
     sheet: Annotated[list[str] | None, Query(description="Map sheet number(s).")] = None,
     status: Annotated[
@@ -124,7 +126,13 @@ async def list_parcels(
     properties: Annotated[
         list[str] | None, Query(description="The properties to return, comma-separated.")
     ] = None,
-    crs: Annotated[str, Query(description="Output CRS: EPSG:4326 or a VN-2000 code.")] = "4326",
+    crs: Annotated[
+        str,
+        Query(
+            description="Output CRS: EPSG:4326 or a VN-2000 code.",
+            json_schema_extra=crs_codes.DECLARED,
+        ),
+    ] = "4326",
     sortby: Annotated[str, Query(description="id, area_m2 or parcel_no; - descending.")] = "id",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="From a `next` link.")] = None,
@@ -170,7 +178,11 @@ def export_parcels(
     actor: ActorDep,
     where: FilterDep,
     crs: Annotated[
-        str, Query(description="CRS of the file: EPSG:9214 (default, VN-2000) or another.")
+        str,
+        Query(
+            description="CRS of the file: EPSG:9214 (default, VN-2000) or another.",
+            json_schema_extra=crs_codes.DECLARED,
+        ),
     ] = "9214",
 ) -> Response:
     """The parcels matching the filters of GET /parcels, as a file for QGIS or the field.

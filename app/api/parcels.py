@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from app.api.auth import ActorDep, IfMatch
 from app.api.deps import SessionDep
 from app.api.idempotency import IdempotencyKey, once
+from app.api.params import Instant
 from app.api.responses import GeoJSONResponse, etag, problems
 from app.domain.permissions import Action, Actor, may
 from app.schemas.disputes import DisputeIn, DisputeOut
@@ -25,6 +25,7 @@ from app.schemas.parcels import (
 )
 from app.schemas.transitions import TransitionIn
 from app.services import disputes, origin, parcels, transitions, versions
+from app.spatial import crs as crs_codes
 
 router = APIRouter(prefix="/parcels", tags=["parcels"])
 
@@ -34,6 +35,7 @@ CrsQuery = Annotated[
     Query(
         description="Output CRS: EPSG:4326 (default) or a VN-2000 code such as EPSG:9214.",
         examples=["EPSG:9214"],
+        json_schema_extra=crs_codes.DECLARED,
     ),
 ]
 
@@ -90,7 +92,7 @@ def register_parcel(data: ParcelIn, session: SessionDep, actor: ActorDep) -> Geo
 
 
 @router.get(
-    "/{parcel_id}",
+    "/{parcel_id:int}",
     response_class=GeoJSONResponse,
     responses={**FEATURE, **problems(404, 422)},
 )
@@ -100,7 +102,7 @@ def read_parcel(
     actor: ActorDep,
     crs: CrsQuery = "EPSG:4326",
     as_of: Annotated[
-        datetime | None,
+        Instant | None,
         Query(description="Read the parcel as it was at this time (ISO 8601, with zone)."),
     ] = None,
 ) -> GeoJSONResponse:
@@ -115,7 +117,7 @@ def read_parcel(
 
 
 @router.patch(
-    "/{parcel_id}",
+    "/{parcel_id:int}",
     response_class=GeoJSONResponse,
     responses={**FEATURE, **problems(401, 403, 404, 409, 412, 422, 428)},
 )

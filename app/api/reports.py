@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
+from app.api.params import Day
 from app.api.responses import problems
 from app.domain import clock
 from app.errors import InvalidInput
@@ -35,7 +36,7 @@ def _csv(body: str, filename: str) -> Response:
 def undelivered_certificates(
     session: SessionDep,
     actor: ActorDep,
-    on: Annotated[date | None, Query(description="Inventory date (default today).")] = None,
+    on: Annotated[Day | None, Query(description="Inventory date (default today).")] = None,
     ward: WardQuery = None,
     format: Format = "json",
 ) -> Any:
@@ -73,8 +74,8 @@ def undelivered_certificates(
 def returned_dossiers(
     session: SessionDep,
     actor: ActorDep,
-    start: Annotated[date | None, Query(alias="from", description="Default: 1 January.")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Default: today.")] = None,
+    start: Annotated[Day | None, Query(alias="from", description="Default: 1 January.")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="Default: today.")] = None,
     ward: WardQuery = None,
     format: Format = "json",
 ) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -14,15 +13,17 @@ from sqlalchemy import text
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
+from app.api.params import Day, FiguresDay
 from app.api.responses import GeoJSONResponse, problems
 from app.domain import clock, progress
 from app.errors import InvalidInput
+from app.schemas.types import Share
 from app.services import coverage, progress_report, snapshots, targets
 
 router = APIRouter(prefix="/stats", tags=["coverage statistics"])
 
 AsOf = Annotated[
-    date | None,
+    FiguresDay | None,
     Query(description="Figures as of the end of this day (Vietnam time); default today."),
 ]
 PeriodQuery = Annotated[
@@ -109,8 +110,8 @@ def timeline(
     ward: Annotated[
         str | None, Query(pattern=r"^[0-9]{5}$", description="One ward (and the town).")
     ] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> Response:
     """Per ward and for the town, the figures at the end of each week or month (from the
     frozen snapshots) and the change since the period before; the running period comes last,
@@ -148,7 +149,7 @@ def _report(
 
 
 ReportOn = Annotated[
-    date | None,
+    FiguresDay | None,
     Query(description="A day of the period to report on; default the last period ended."),
 ]
 
@@ -189,7 +190,7 @@ class TargetIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    share: Decimal = Field(gt=0, le=1, decimal_places=4, examples=[Decimal("0.4")])
+    share: Share = Field(examples=[0.4])
 
 
 @router.get("/targets")

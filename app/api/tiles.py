@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Response
 from app.api.deps import SessionDep
 from app.api.responses import problems
 from app.db import tiles
-from app.errors import InvalidInput
+from app.errors import NotFound
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -32,7 +32,7 @@ IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 
 def _check(z: int, x: int, y: int) -> None:
     if x >= 2**z or y >= 2**z:
-        raise InvalidInput(f"There is no tile {z}/{x}/{y}: x and y go up to {2**z - 1}.")
+        raise NotFound(f"There is no tile {z}/{x}/{y}: at zoom {z}, x and y go up to {2**z - 1}.")
 
 
 def _answer(tile: bytes, if_none_match: str | None) -> Response:
@@ -49,7 +49,7 @@ def _answer(tile: bytes, if_none_match: str | None) -> Response:
 @router.get(
     "/parcels/{z}/{x}/{y}.mvt",
     response_class=Response,
-    responses={**TILE_DOC, **problems(422)},
+    responses={**TILE_DOC, **problems(404, 422)},
 )
 def parcel_tile(
     z: Z, x: XY, y: XY, session: SessionDep, if_none_match: IfNoneMatch = None
@@ -67,7 +67,7 @@ def parcel_tile(
 @router.get(
     "/wards/{z}/{x}/{y}.mvt",
     response_class=Response,
-    responses={**TILE_DOC, **problems(422)},
+    responses={**TILE_DOC, **problems(404, 422)},
 )
 def ward_tile(
     z: Z, x: XY, y: XY, session: SessionDep, if_none_match: IfNoneMatch = None

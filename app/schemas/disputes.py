@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from app.schemas.parcels import StrictModel
+from app.schemas.types import Day
 
 DisputeKind = Literal["boundary", "ownership", "inheritance", "encroachment", "other"]
 
@@ -15,7 +16,7 @@ DisputeKind = Literal["boundary", "ownership", "inheritance", "encroachment", "o
 class DisputeIn(StrictModel):
     """A dispute over a parcel, as the commune records it."""
 
-    opened_on: date
+    opened_on: Day
     kind: DisputeKind
     description: str = Field(min_length=3, max_length=2000)
     parties: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
@@ -27,7 +28,7 @@ class DisputeResolveIn(StrictModel):
     """How and when a dispute was settled."""
 
     resolution: str = Field(min_length=3, max_length=2000)
-    resolved_on: date
+    resolved_on: Day
 
 
 class DisputeOut(BaseModel):
@@ -35,13 +36,13 @@ class DisputeOut(BaseModel):
 
     id: int
     parcel_id: int
-    opened_on: date
+    opened_on: Day
     kind: DisputeKind
     description: str
     parties: list[str] | None = Field(description="Omitted (null) for callers without rights.")
     status: Literal["open", "resolved"]
     resolution: str | None
-    resolved_on: date | None
+    resolved_on: Day | None
     opened_by: str
     resolved_by: str | None
     version: int

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.db.models import HOLDER_KINDS
 from app.domain import clock
+from app.schemas.types import AreaM2, CrsValue, Day
 
 LandUseCode = Field(pattern=r"^[A-Z]{3}$", examples=["ONT"])
 
@@ -24,11 +24,8 @@ class LandUseIn(StrictModel):
     """One land use of a parcel."""
 
     code: str = LandUseCode
-    area_m2: Decimal | None = Field(
+    area_m2: AreaM2 | None = Field(
         None,
-        gt=0,
-        max_digits=14,
-        decimal_places=2,
         description="Area of this use; may be left out when the parcel has a single use.",
     )
     origin_codes: list[str] = Field(default_factory=list, examples=[["CNQ-CTT"]])
@@ -71,11 +68,11 @@ class ParcelIn(StrictModel):
     sheet_no: int = Field(gt=0, examples=[12])
     parcel_no: int = Field(gt=0, examples=[345])
     geometry: GeometryIn
-    crs: str | int = Field(
+    crs: CrsValue = Field(
         4326,
         description="CRS of the geometry: EPSG:4326 (default), or a VN-2000 code such as 9214.",
     )
-    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    legal_area_m2: AreaM2 | None = None
     land_uses: list[LandUseIn] = Field(min_length=1)
     address: str | None = Field(None, max_length=500)
     holders: list[HolderIn] = Field(default_factory=list)
@@ -86,10 +83,10 @@ class ParcelPatch(StrictModel):
     """Changes to a parcel; fields left out stay as they are."""
 
     geometry: GeometryIn | None = None
-    crs: str | int = 4326
+    crs: CrsValue = 4326
     sheet_no: int | None = Field(None, gt=0)
     parcel_no: int | None = Field(None, gt=0)
-    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    legal_area_m2: AreaM2 | None = None
     land_uses: list[LandUseIn] | None = Field(None, min_length=1)
     address: str | None = Field(None, max_length=500)
     holders: list[HolderIn] | None = None
@@ -109,14 +106,14 @@ class SplitPart(StrictModel):
     sheet_no: int | None = Field(None, gt=0, description="Defaults to the parent's sheet.")
     geometry: GeometryIn
     land_uses: list[LandUseIn] = Field(min_length=1)
-    legal_area_m2: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    legal_area_m2: AreaM2 | None = None
     address: str | None = None
 
 
 class SplitIn(StrictModel):
     """Split a parcel into parts that cover it exactly."""
 
-    crs: str | int = 4326
+    crs: CrsValue = 4326
     parts: list[SplitPart] = Field(min_length=2)
     reason: str = Field("split", min_length=3, max_length=500)
 
@@ -148,11 +145,11 @@ class OriginConfirmationIn(StrictModel):
 
     origin_confirmed: bool
     time_of_use_confirmed: bool
-    land_use_since: date | None = Field(
+    land_use_since: Day | None = Field(
         None, description="Since when the land has been used.", examples=["1993-07-15"]
     )
     land_uses: list[OriginLandUse] = Field(default_factory=list)
-    confirmed_on: date = Field(examples=["2025-02-10"])
+    confirmed_on: Day = Field(examples=["2025-02-10"])
     document: str = Field(
         min_length=1,
         max_length=200,

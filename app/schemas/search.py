@@ -12,6 +12,7 @@ from shapely.geometry import shape
 from app.errors import InvalidInput
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.parcels import StrictModel
+from app.schemas.types import CrsValue
 from app.spatial import crs as crs_codes
 from app.spatial.bbox import to_bbox
 
@@ -32,9 +33,9 @@ class ParcelSearchIn(StrictModel):
         ],
     )
     wkt: str | None = Field(None, max_length=2_000_000, description="Or the area as WKT.")
-    geometry_crs: str | int = 4326
+    geometry_crs: CrsValue = 4326
     bbox: tuple[float, float, float, float] | None = None
-    bbox_crs: str | int = 4326
+    bbox_crs: CrsValue = 4326
     ward: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = Field(
         default_factory=list, max_length=100
     )
@@ -50,7 +51,7 @@ class ParcelSearchIn(StrictModel):
     disputed: bool | None = None
     origin_confirmed: bool | None = None
     properties: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=40)
-    crs: str | int = 4326
+    crs: CrsValue = 4326
     sortby: str = "id"
     limit: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(None, max_length=200)

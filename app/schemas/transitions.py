@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from app.domain.lifecycle import REGISTER_NO_PATTERN, SERIAL_PATTERN
 from app.schemas.parcels import StrictModel
+from app.schemas.types import Day
 
 
 class ToRegistered(StrictModel):
@@ -30,7 +30,7 @@ class ToReturned(StrictModel):
 
     to: Literal["returned"]
     notice_no: str = Field(min_length=1, max_length=100, examples=["125/PYC-CNVPĐKĐĐ"])
-    notice_date: date
+    notice_date: Day
     missing_items: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         min_length=1, examples=[["Bản sao CCCD của người sử dụng đất"]]
     )
@@ -67,7 +67,7 @@ class ToSigned(StrictModel):
     )
     register_no: str = Field(pattern=f"^{REGISTER_NO_PATTERN.pattern}$", examples=["CS01234"])
     signer: str = Field(min_length=1, max_length=200)
-    signed_on: date
+    signed_on: Day
     custody_location: str = Field(min_length=1, max_length=200, examples=["Tủ hồ sơ số 3"])
     reissue: bool = Field(
         False, description="A re-issue (cấp đổi) of a delivered certificate; records the old one."
@@ -79,7 +79,7 @@ class ToDelivered(StrictModel):
 
     to: Literal["delivered"]
     recipient: str = Field(min_length=1, max_length=200)
-    handed_over_on: date
+    handed_over_on: Day
 
 
 TransitionIn = Annotated[

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiKey, Ward
+from app.domain import clock
 from app.domain.permissions import Actor, Role
 from app.errors import InvalidInput, NotFound, Unauthenticated
 from app.services import audit
@@ -64,7 +65,7 @@ def revoke(*, session: Session, actor: Actor, key_id: int) -> ApiKey:
     if record is None:
         raise NotFound(f"There is no API key {key_id}.")
     if record.revoked_at is None:
-        record.revoked_at = datetime.now().astimezone()
+        record.revoked_at = clock.now().astimezone(UTC)  # as the database reads it back
         audit.record(
             session,
             actor=actor,

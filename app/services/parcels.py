@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from app.db.models import (
     ParcelLineage,
     Ward,
 )
-from app.domain import lifecycle
+from app.domain import clock, lifecycle
 from app.domain.permissions import Action, Actor, may
 from app.errors import (
     DuplicateParcel,
@@ -314,7 +314,7 @@ def amend(
         _check_key_free(session, parcel.survey_commune_code, sheet, number, own_id=parcel.id)
         parcel.sheet_no, parcel.parcel_no = sheet, number
     if "legal_area_m2" in fields:
-        parcel.legal_area_m2 = patch.legal_area_m2  # type: ignore[assignment]
+        parcel.legal_area_m2 = patch.legal_area_m2
     if "address" in fields:
         parcel.address = patch.address
     if "extra" in fields:
@@ -341,7 +341,7 @@ def retire(
 
 
 def _retire(session: Session, parcel: Parcel, actor: Actor, reason: str) -> None:
-    parcel.retired_at = datetime.now().astimezone()
+    parcel.retired_at = clock.now().astimezone(UTC)  # as the database reads it back
     parcel.retired_reason = reason
     versions.record(session=session, parcel=parcel, actor=actor, action="retire")
 

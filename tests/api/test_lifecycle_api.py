@@ -396,3 +396,14 @@ def test_staff_backlog_reasons_add_to_the_derived_ones(parcel: Parcel) -> None:
         headers={**parcel.keys.ward, "If-Match": response.headers["etag"]},
     )
     assert bad.status_code == 422  # derived reasons are not set by hand
+
+
+@pytest.mark.parametrize("opened_on", [0, 1743465600, 20250401.0, "2025-4-1", "01/04/2025"])
+def test_a_day_in_a_body_is_written_yyyy_mm_dd(parcel: Parcel, opened_on: object) -> None:
+    body = {"opened_on": opened_on, "kind": "boundary", "description": "Tranh chấp ranh giới"}
+    response = parcel.client.post(
+        f"/parcels/{parcel.id}/disputes", json=body, headers=parcel.keys.ward
+    )
+    assert response.status_code == 422, response.text
+    assert "YYYY-MM-DD" in response.text
+    assert parcel.client.get(f"/parcels/{parcel.id}/disputes").json() == []

@@ -107,7 +107,15 @@ def test_ward_tiles_carry_code_name_and_kind(client: httpx.Client, connection: C
 
 
 @pytest.mark.parametrize("path", ["/tiles/parcels/14/16384/0.mvt", "/tiles/wards/2/0/4.mvt"])
-def test_a_tile_outside_the_grid_is_422(client: httpx.Client, path: str) -> None:
+def test_a_tile_outside_the_grid_does_not_exist(client: httpx.Client, path: str) -> None:
+    # the document cannot tie x and y to z: a well-formed number past the grid is no tile (404)
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/tiles/parcels/23/0/0.mvt", "/tiles/wards/-1/0/0.mvt"])
+def test_a_zoom_the_document_does_not_offer_is_422(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
