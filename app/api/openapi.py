@@ -18,6 +18,10 @@ ANY_OPERATION = {
     "422": "The request does not match the API (parameters, headers, body).",
     "503": "The database cannot be reached right now.",
 }
+# Headers a write cannot go without. The app takes them as optional so that a missing one is
+# answered 428 Precondition Required with a problem saying what to send, not a bare 422;
+# the document says what a client must send.
+REQUIRED_HEADERS = {"If-Match"}
 WITH_BODY = {
     "400": "The body cannot be parsed.",
     "413": "The body is larger than the limit.",
@@ -45,6 +49,10 @@ def install(app: FastAPI) -> None:
             for method, operation in item.items():
                 if method not in ("get", "post", "put", "patch", "delete"):
                     continue
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") == "header" and parameter["name"] in REQUIRED_HEADERS:
+                        parameter["required"] = True
+                        parameter["schema"] = {"type": "string", "minLength": 1}
                 responses = operation.setdefault("responses", {})
                 common = dict(ANY_OPERATION)
                 if "requestBody" in operation:

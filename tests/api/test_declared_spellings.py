@@ -108,3 +108,26 @@ def test_a_declared_crs_is_taken(client: httpx.Client, crs: str) -> None:
     assert response.status_code == 200, response.text
     x = response.json()["features"][0]["geometry"]["coordinates"][0][0][0][0]
     assert (x > 1000) is crs.endswith("9214")  # metres in the TM-3 zone, degrees in WGS84
+
+
+def test_every_write_that_needs_if_match_declares_it_required(
+    client: httpx.Client, keys: Keys
+) -> None:
+    document = client.get("/openapi.json").json()
+    declared = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "If-Match" and parameter.get("required")
+    }
+    answering_428 = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "428" in operation.get("responses", {})
+    }
+    assert declared == answering_428 and ("PATCH", "/parcels/{parcel_id}") in declared
+    first = client.get("/parcels", params={"limit": 1}).json()["features"][0]["id"]
+    without = client.patch(f"/parcels/{first}", json={"address": "x"}, headers=keys.admin)
+    assert "If-Match" in _problem(without, 428)["detail"]
