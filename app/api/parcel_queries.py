@@ -79,6 +79,7 @@ def filter_params(
     filter: Annotated[
         str | None,
         Query(
+            min_length=1,
             max_length=cql2.MAX_FILTER_LENGTH,
             description="A CQL2 text filter (basic CQL2: comparisons, IS NULL, AND, OR, NOT)"
             " over the queryables, e.g. `status = 'registered' AND area_m2 > 200`.",

@@ -131,3 +131,10 @@ def test_every_write_that_needs_if_match_declares_it_required(
     first = client.get("/parcels", params={"limit": 1}).json()["features"][0]["id"]
     without = client.patch(f"/parcels/{first}", json={"address": "x"}, headers=keys.admin)
     assert "If-Match" in _problem(without, 428)["detail"]
+
+
+def test_an_empty_filter_is_refused_as_the_document_says(client: httpx.Client) -> None:
+    declared = _parameter(client.get("/openapi.json").json(), "/parcels", "filter")
+    assert declared["minLength"] == 1
+    for path in ("/parcels", "/ogc/collections/parcels/items"):
+        assert "filter" in str(_problem(client.get(path, params={"filter": ""}), 422))
