@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
-from app.api.params import Day
 from app.api.responses import problems
 from app.domain import clock
 from app.errors import InvalidInput
+from app.schemas.types import Day
 from app.services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])

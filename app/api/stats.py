@@ -13,11 +13,10 @@ from sqlalchemy import text
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
-from app.api.params import Day, FiguresDay
 from app.api.responses import GeoJSONResponse, problems
 from app.domain import clock, progress
 from app.errors import InvalidInput
-from app.schemas.types import Share
+from app.schemas.types import Day, FiguresDay, Share
 from app.services import coverage, progress_report, snapshots, targets
 
 router = APIRouter(prefix="/stats", tags=["coverage statistics"])

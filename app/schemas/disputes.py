@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -36,13 +36,13 @@ class DisputeOut(BaseModel):
 
     id: int
     parcel_id: int
-    opened_on: Day
+    opened_on: date
     kind: DisputeKind
     description: str
     parties: list[str] | None = Field(description="Omitted (null) for callers without rights.")
     status: Literal["open", "resolved"]
     resolution: str | None
-    resolved_on: Day | None
+    resolved_on: date | None
     opened_by: str
     resolved_by: str | None
     version: int

@@ -1,4 +1,4 @@
-"""Field types several bodies share, declared in OpenAPI exactly as they are enforced."""
+"""Field types bodies and query strings share, declared in OpenAPI exactly as enforced."""
 
 from __future__ import annotations
 
@@ -81,14 +81,28 @@ Share = positive_decimal(4, at_most_one=True)
 AreaM2 = positive_decimal(2)
 
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# the register holds nothing before 2000 (progress.FIRST_DAY): figures start there
+FIGURES_DAY_PATTERN = r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"
+_DAY = re.compile(DAY_PATTERN)
 
 
 def _written_day(value: object) -> object:
-    """A day in a body is the string YYYY-MM-DD (pydantic alone reads 0 as 1970-01-01)."""
-    if isinstance(value, str) and _DAY.fullmatch(value) is not None or isinstance(value, date):
+    """A day is the string YYYY-MM-DD (pydantic alone reads 0 as 1970-01-01)."""
+    if isinstance(value, date) or isinstance(value, str) and _DAY.fullmatch(value) is not None:
         return value
     raise ValueError("write the day as YYYY-MM-DD, e.g. 2025-06-30")
 
 
-Day = Annotated[date, BeforeValidator(_written_day)]
+def _day(pattern: str) -> Any:
+    return Annotated[
+        date,
+        BeforeValidator(_written_day),
+        WithJsonSchema({"type": "string", "format": "date", "pattern": pattern}),
+    ]
+
+
+# in bodies and query strings alike
+Day = _day(DAY_PATTERN)
+# a day of the figures; a day before 2000 is refused by the figures themselves
+FiguresDay = _day(FIGURES_DAY_PATTERN)

@@ -39,7 +39,7 @@ def parse_crs(value: str | int) -> int:
         raise ValueError(f"unsupported CRS {value!r}: {USAGE}")
     if value.endswith("CRS84"):
         return WGS84
-    return int(re.sub(r"^.*?(\d+)$", r"\1", value))
+    return int(re.findall(r"\d+", value)[-1])  # the spelling checked: its last number
 
 
 def uri(code: int) -> str:
