@@ -316,6 +316,15 @@ class PreconditionFailed(RegistryError):
     title = "Stale version"
 
 
+class NotAsDeclared(RegistryError):
+    """A request the OpenAPI document does not allow, found by a check of the API's own (a
+    list parameter's items, say) rather than by pydantic: the same problem as pydantic's."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Invalid request"
+
+
 class InvalidInput(RegistryError):
     """Input that parses but breaks a rule of the register (code, geometry, place)."""
 
@@ -329,6 +338,64 @@ class InvalidGeometry(InvalidInput):
 
     slug = "invalid-geometry"
     title = "Invalid geometry"
+
+
+class DayOutOfRange(InvalidInput):
+    """A day the register holds no figures for: one still to come, or one before it began."""
+
+    slug = "day-out-of-range"
+    title = "No figures for that day"
+
+
+class PeriodReversed(InvalidInput):
+    """A period (or timeline) that starts after it ends."""
+
+    slug = "period-reversed"
+    title = "Period starts after it ends"
+
+
+class UnknownWard(InvalidInput):
+    """A ward (or old commune) code of the right shape that names no ward of the register
+    and no commune of the crosswalk."""
+
+    slug = "unknown-ward"
+    title = "No such ward"
+
+
+class WardMismatch(InvalidInput):
+    """A ward that does not go with the rest of the request: a parcel of another ward, or a
+    ward given for a role that is not bound to one (or missing for one that is)."""
+
+    slug = "ward-mismatch"
+    title = "Ward does not match"
+
+
+class InvalidBBox(InvalidInput):
+    """A bbox of four (or six) numbers whose minimum lies past its maximum."""
+
+    slug = "invalid-bbox"
+    title = "Invalid bbox"
+
+
+class InvalidCursor(InvalidInput):
+    """A paging cursor this service did not give, or gave for another sort order."""
+
+    slug = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+class InvalidFieldMap(InvalidInput):
+    """An import's field_map that is not a JSON object mapping fields to column names."""
+
+    slug = "invalid-field-map"
+    title = "Invalid field map"
+
+
+class ParcelRetired(InvalidInput):
+    """A change to a parcel that has been retired (split, merged or withdrawn)."""
+
+    slug = "parcel-retired"
+    title = "Parcel retired"
 
 
 class InvalidFilter(RegistryError):

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 
-from app.errors import InvalidInput
+from app.domain import patterns
+from app.errors import InvalidBBox, NotAsDeclared
 from app.spatial.bbox import USAGE, BBox, to_bbox
 
 
-def parse_bbox(values: str | Iterable[str] | None) -> BBox | None:
-    """Return the box of a `bbox` parameter (given once, or repeated and joined by commas);
-    None when absent."""
-    if values is None:
+def parse_bbox(value: str | None) -> BBox | None:
+    """Return the box of a `bbox` parameter, None when absent; refuse one that is not four
+    (or six) numbers, or whose minimum lies past its maximum."""
+    if value is None:
         return None
-    given = [values] if isinstance(values, str) else list(values)
-    parts = [p.strip() for value in given for p in value.split(",") if p.strip()]
-    if not parts:
-        return None
+    if re.fullmatch(patterns.bbox(), value) is None:
+        raise NotAsDeclared(f"{USAGE}; {value!r} is not.")
     try:
-        return to_bbox([float(p) for p in parts])
+        return to_bbox([float(p) for p in value.split(",")])
     except ValueError:
-        raise InvalidInput(f"{USAGE}; {','.join(parts)!r} is not.") from None
+        raise InvalidBBox(f"{USAGE}; {value!r} is not.") from None

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep, SettingsDep
@@ -17,7 +18,7 @@ from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
 from app.db.models import ImportIssue, ImportJob
 from app.domain.permissions import Action, Actor
-from app.errors import FileRefused, InvalidInput, Unauthenticated
+from app.errors import FileRefused, InvalidFieldMap, NotAsDeclared, Unauthenticated
 from app.ingest import jobs, pipeline
 from app.ingest.pipeline import ImportOptions
 from app.ingest.source import ImportRefused
@@ -58,16 +59,20 @@ def upload(
     crs: Annotated[
         int | None,
         Form(description="EPSG code of the coordinates when the .prj is missing or wrong."),
+        # a form field is never null: absent, or one of the codes the registry reads
+        WithJsonSchema({"type": "integer", "enum": sorted(SUPPORTED)}),
     ] = None,
     field_map: Annotated[
         str | None,
         Form(
             description='JSON: field -> column, e.g. {"sheet_no": "SOTO", "parcel_no": "SOTHUA"}.'
         ),
+        WithJsonSchema({"type": "string", "contentMediaType": "application/json"}),
     ] = None,
     commune_code: Annotated[
         str | None,
         Form(pattern=r"^[0-9]{5}$", description="Commune at survey time, when no column."),
+        WithJsonSchema({"type": "string", "pattern": r"^[0-9]{5}$"}),
     ] = None,
     mode: Annotated[Literal["all_or_nothing", "accept_valid"], Form()] = "all_or_nothing",
     dry_run: Annotated[bool, Form(description="Check and report; write nothing.")] = False,
@@ -85,15 +90,17 @@ def upload(
     # the body's size was counted as it streamed in (BodyLimitMiddleware); the spool checks
     # the file's own size against the same limit
     if crs is not None and crs not in SUPPORTED:
-        raise InvalidInput(f"crs {crs} is not one the registry reads; see the documentation.")
+        raise NotAsDeclared(f"crs {crs} is not one the registry reads; see the documentation.")
     try:
         mapping = json.loads(field_map) if field_map else {}
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"field_map is not JSON: {exc}") from None
+        raise InvalidFieldMap(f"field_map is not JSON: {exc}") from None
     if not isinstance(mapping, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
     ):
-        raise InvalidInput('field_map must be a JSON object of strings, e.g. {"sheet_no": "SOTO"}.')
+        raise InvalidFieldMap(
+            'field_map must be a JSON object of strings, e.g. {"sheet_no": "SOTO"}.'
+        )
     options = ImportOptions(
         crs=crs,
         field_map=mapping,

@@ -25,7 +25,7 @@ from app.config import STORAGE_SRID
 from app.db import cql2
 from app.db import parcel_search as db_parcel_search
 from app.domain import clock
-from app.errors import InvalidFilter, InvalidInput, NotFound
+from app.errors import InvalidFilter, NotAsDeclared, NotFound
 from app.limits import MAX_PAGE_SIZE
 from app.services import parcel_search, parcels
 from app.spatial import crs as crs_codes
@@ -83,7 +83,7 @@ def _srid(crs: str | None) -> int:
         return crs_codes.WGS84
     if crs in (STORAGE_URI, f"EPSG:{STORAGE_SRID}"):
         return STORAGE_SRID
-    raise InvalidInput(f"crs must be one of {', '.join(CRS_LIST)}.")
+    raise NotAsDeclared(f"crs must be one of {', '.join(CRS_LIST)}.")
 
 
 def _crs_header(srid: int) -> dict[str, str]:

@@ -14,9 +14,12 @@ from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.responses import collection_response, problems
 from app.db import cql2
 from app.db.parcel_search import ParcelFilter
-from app.errors import InvalidInput
+from app.domain import patterns
+from app.domain.lifecycle import STATUSES
+from app.errors import InvalidInput, NotAsDeclared
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.search import ParcelSearchIn
+from app.schemas.types import PROPERTY, SORT_KEY
 from app.services import parcel_export, parcel_search
 from app.spatial import crs as crs_codes
 
@@ -30,19 +33,45 @@ COLLECTION_DOC: dict[int | str, dict[str, Any]] = {
         "content": {GEOJSON: {"schema": {"type": "object"}}},
     }
 }
-WARD_CODE = re.compile(r"[0-9]{5}")
-LAND_USE_CODE = re.compile(r"[A-Z0-9]{2,8}")
 
 
-def _split(values: list[str] | None) -> list[str]:
+def _declared(kind: str, schema_of_kind: dict[str, Any]) -> Any:
+    """A json_schema_extra putting `schema_of_kind` in the `kind` branch of an optional
+    parameter's schema (pydantic puts extras beside the anyOf, not in it)."""
+
+    def declare(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == kind:
+                branch.update(schema_of_kind)
+
+    return declare
+
+
+def _listing(item: str, description: str) -> Any:
+    """A query parameter listing `item`s: repeated, comma-separated, or both."""
+    items = {"items": {"type": "string", "pattern": patterns.comma_list(item)}}
+    return Query(description=description, json_schema_extra=_declared("array", items))
+
+
+def _split(values: list[str] | None, item: str, name: str) -> list[str]:
+    """Return the items of a listing parameter; refuse a value the document does not allow."""
+    pattern = patterns.comma_list(item)
+    for value in values or []:
+        if re.fullmatch(pattern, value) is None:
+            raise NotAsDeclared(
+                f"{name} lists {LISTED[name]}, separated by commas; {value!r} is not."
+            )
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
-def _ints(values: list[str], what: str) -> list[int]:
-    try:
-        return [int(v) for v in values]
-    except ValueError:
-        raise InvalidInput(f"{what} takes whole numbers.") from None
+LAND_USE = patterns.LAND_USE_CODE_ANY_CASE
+LISTED = {
+    "properties": f"property names ({PROPERTY.replace('|', ', ')})",
+    "ward": "5-digit ward codes such as 07795",
+    "sheet": "map sheet numbers",
+    "status": f"certificate statuses ({', '.join(STATUSES)})",
+    "land_use": "land-use codes such as ONT or LUC",
+}
 
 
 def _answer(request: Request, result: parcel_search.Result, session: Session) -> Response:
@@ -60,20 +89,27 @@ def _answer(request: Request, result: parcel_search.Result, session: Session) ->
 
 def filter_params(
     bbox: Annotated[
-        list[str] | None,
-        Query(description="minx,miny,maxx,maxy in `bbox-crs` (WGS84 lon/lat by default)."),
+        str | None,
+        Query(
+            # declared here, checked by parse_bbox, which says in words what a bbox is
+            json_schema_extra=_declared("string", {"pattern": patterns.bbox()}),
+            description="minx,miny,maxx,maxy in `bbox-crs` (WGS84 lon/lat by default).",
+        ),
     ] = None,
     bbox_crs: Annotated[
         str, Query(alias="bbox-crs", json_schema_extra=crs_codes.DECLARED)
     ] = "EPSG:4326",
-    ward: Annotated[list[str] | None, Query(description="Ward code(s), comma-separated.")] = None,
-    sheet: Annotated[list[str] | None, Query(description="Map sheet number(s).")] = None,
+    ward: Annotated[
+        list[str] | None, _listing(patterns.WARD_CODE, "Ward code(s), comma-separated.")
+    ] = None,
+    sheet: Annotated[list[str] | None, _listing(patterns.SHEET_NO, "Map sheet number(s).")] = None,
     status: Annotated[
-        list[str] | None, Query(description="Certificate status(es), e.g. registered,in_review.")
+        list[str] | None,
+        _listing(patterns.STATUS, "Certificate status(es), e.g. registered,in_review."),
     ] = None,
     certified: Annotated[bool | None, Query(description="Signed or delivered.")] = None,
     registered: Annotated[bool | None, Query(description="Any status but unregistered.")] = None,
-    land_use: Annotated[list[str] | None, Query(description="Land-use code(s), any of.")] = None,
+    land_use: Annotated[list[str] | None, _listing(LAND_USE, "Land-use code(s), any of.")] = None,
     disputed: bool | None = None,
     origin_confirmed: bool | None = None,
     filter: Annotated[
@@ -91,20 +127,17 @@ def filter_params(
         bbox_srid = crs_codes.parse_crs(bbox_crs)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    wards, land_uses = _split(ward), [c.upper() for c in _split(land_use)]
-    if any(WARD_CODE.fullmatch(w) is None for w in wards):
-        raise InvalidInput("ward takes 5-digit ward codes, e.g. 07795.")
-    if any(LAND_USE_CODE.fullmatch(c) is None for c in land_uses):
-        raise InvalidInput("land_use takes land-use codes such as ONT or LUC.")
     return ParcelFilter(
         bbox=parse_bbox(bbox),
         bbox_srid=bbox_srid,
-        wards=wards,
-        sheets=_ints(_split(sheet), "sheet"),
-        statuses=_split(status),
+        wards=_split(ward, patterns.WARD_CODE, "ward"),
+        sheets=[int(s) for s in _split(sheet, patterns.SHEET_NO, "sheet")],
+        statuses=_split(status, patterns.STATUS, "status"),
         certified=certified,
         registered=registered,
-        land_uses=land_uses,
+        land_uses=[
+            c.upper() for c in _split(land_use, patterns.LAND_USE_CODE_ANY_CASE, "land_use")
+        ],
         disputed=disputed,
         origin_confirmed=origin_confirmed,
         expression=cql2.to_sql(filter) if filter is not None else None,
@@ -125,7 +158,8 @@ async def list_parcels(
     actor: ReadActorDep,
     where: FilterDep,
     properties: Annotated[
-        list[str] | None, Query(description="The properties to return, comma-separated.")
+        list[str] | None,
+        _listing(PROPERTY, "The properties to return, comma-separated."),
     ] = None,
     crs: Annotated[
         str,
@@ -134,7 +168,13 @@ async def list_parcels(
             json_schema_extra=crs_codes.DECLARED,
         ),
     ] = "4326",
-    sortby: Annotated[str, Query(description="id, area_m2 or parcel_no; - descending.")] = "id",
+    sortby: Annotated[
+        str,
+        Query(
+            pattern=patterns.anchored(SORT_KEY),
+            description="id, area_m2 or parcel_no; - descending.",
+        ),
+    ] = "id",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="From a `next` link.")] = None,
     count: Annotated[bool, Query(description="Add numberMatched (costs a count).")] = False,
@@ -146,7 +186,7 @@ async def list_parcels(
     """
     query = parcel_search.Query(
         filter=where,
-        properties=_split(properties) if properties else None,
+        properties=_split(properties, PROPERTY, "properties") if properties else None,
         crs=crs,
         sortby=sortby,
         limit=limit,

@@ -300,7 +300,7 @@ def split_parcel(
 def merge_parcels(data: MergeIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Merge adjacent parcels into a new one; they are retired and linked to it."""
     merged = parcels.merge(session=session, actor=actor, data=data)
-    return {"parents": sorted(data.parcels), "child": merged.id}
+    return {"parents": sorted(data.versions), "child": merged.id}
 
 
 @router.get("/{parcel_id}/history", responses=problems(404))

@@ -13,7 +13,7 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
 from app.domain import clock
-from app.errors import InvalidInput
+from app.errors import PeriodReversed
 from app.schemas.types import Day
 from app.services import reports
 
@@ -82,11 +82,11 @@ def returned_dossiers(
     """Dossiers returned as incomplete, counted by ward and month, with the notices."""
     last = end or clock.today()
     first = start or date(last.year, 1, 1)
+    if first > last:
+        raise PeriodReversed(f"The period starts ({first}) after it ends ({last}).")
     counts, notices = reports.returned(
         session=session, actor=actor, start=first, end=last, ward_code=ward
     )
-    if first > last:
-        raise InvalidInput(f"The period starts ({first}) after it ends ({last}).")
     parcels = len({n["parcel_id"] for n in notices})
     if format == "csv":
         return _csv(reports.returned_csv(counts, parcels, first, last), f"ho-so-tra-lai-{last}.csv")

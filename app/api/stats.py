@@ -15,7 +15,7 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import GeoJSONResponse, problems
 from app.domain import clock, progress
-from app.errors import InvalidInput
+from app.errors import PeriodReversed
 from app.schemas.types import Day, FiguresDay, Share
 from app.services import coverage, progress_report, snapshots, targets
 
@@ -116,7 +116,7 @@ def timeline(
     frozen snapshots) and the change since the period before; the running period comes last,
     marked provisional."""
     if start and end and start > end:
-        raise InvalidInput(f"The timeline starts ({start}) after it ends ({end}).")
+        raise PeriodReversed(f"The timeline starts ({start}) after it ends ({end}).")
     return _json(snapshots.timeline(session, period, ward_code=ward, start=start, end=end))
 
 

@@ -8,14 +8,15 @@ from pydantic import BaseModel, Field
 
 from app.domain.permissions import Role
 from app.schemas.parcels import StrictModel
+from app.schemas.types import Name, WardCode
 
 
 class ApiKeyIn(StrictModel):
     """A key to create."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Thị Lan, CN VPĐKĐĐ"])
+    name: Name = Field(examples=["Nguyễn Thị Lan, CN VPĐKĐĐ"])
     role: Role
-    ward_code: str | None = Field(None, pattern=r"^[0-9]{5}$")
+    ward_code: WardCode | None = None
 
 
 class ApiKeyOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from app.schemas.parcels import StrictModel
-from app.schemas.types import Day
+from app.schemas.types import TRIM, Day, Name, Phone, WardCode, text
 
 DisputeKind = Literal["boundary", "ownership", "inheritance", "encroachment", "other"]
 
@@ -18,8 +18,8 @@ class DisputeIn(StrictModel):
 
     opened_on: Day
     kind: DisputeKind
-    description: str = Field(min_length=3, max_length=2000)
-    parties: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    description: Annotated[str, text(3, 2000), TRIM]
+    parties: list[Name] = Field(
         default_factory=list, description="Who is in dispute: personal data, staff only."
     )
 
@@ -27,7 +27,7 @@ class DisputeIn(StrictModel):
 class DisputeResolveIn(StrictModel):
     """How and when a dispute was settled."""
 
-    resolution: str = Field(min_length=3, max_length=2000)
+    resolution: Annotated[str, text(3, 2000), TRIM]
     resolved_on: Day
 
 
@@ -52,16 +52,12 @@ class ComplaintIn(StrictModel):
     """A complaint from a citizen, by the hotline or otherwise."""
 
     parcel_id: int | None = Field(None, gt=0)
-    ward_code: str | None = Field(None, pattern=r"^[0-9]{5}$")
+    ward_code: WardCode | None = None
     dossier_ref: str | None = Field(None, max_length=100)
     channel: Literal["hotline", "web", "in_person", "letter"] = "web"
     reporter_name: str | None = Field(None, max_length=200, examples=["Ngô Văn Sơn"])
-    reporter_phone: str | None = Field(
-        None, pattern=r"^\+?[0-9 .-]{6,20}$", examples=["0912 345 678"]
-    )
-    content: str = Field(
-        min_length=5,
-        max_length=5000,
+    reporter_phone: Phone | None = Field(None, examples=["0912 345 678"])
+    content: Annotated[str, text(5, 5000), TRIM] = Field(
         examples=["Hồ sơ nộp từ tháng 3 nhưng chưa nhận được giấy chứng nhận."],
     )
 
@@ -71,7 +67,7 @@ class ComplaintUpdate(StrictModel):
 
     status: Literal["received", "in_progress", "resolved"]
     # a blank response would let a complaint count as answered without an answer
-    response: str | None = Field(None, min_length=1, max_length=5000)
+    response: Annotated[str, text(1, 5000), TRIM] | None = None
 
 
 class ComplaintOut(BaseModel):

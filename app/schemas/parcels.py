@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.db.models import HOLDER_KINDS
 from app.domain import clock
-from app.schemas.types import AreaM2, CrsValue, Day
-
-LandUseCode = Field(pattern=r"^[A-Z]{3}$", examples=["ONT"])
+from app.errors import DayOutOfRange
+from app.schemas.types import (
+    TRIM,
+    AreaM2,
+    CrsValue,
+    Day,
+    LandUseCode,
+    Name,
+    ParcelIdKey,
+    Reason,
+    WardCode,
+    text,
+)
 
 
 class StrictModel(BaseModel):
@@ -23,7 +33,7 @@ class StrictModel(BaseModel):
 class LandUseIn(StrictModel):
     """One land use of a parcel."""
 
-    code: str = LandUseCode
+    code: LandUseCode = Field(examples=["ONT"])
     area_m2: AreaM2 | None = Field(
         None,
         description="Area of this use; may be left out when the parcel has a single use.",
@@ -38,7 +48,7 @@ assert set(HolderKind.__args__) == set(HOLDER_KINDS)  # type: ignore[attr-define
 class HolderIn(StrictModel):
     """A land user: personal data, shown only to staff."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn Hùng"])
+    name: Name = Field(examples=["Nguyễn Văn Hùng"])
     kind: HolderKind = "individual"
     id_number: str | None = Field(
         None,
@@ -54,14 +64,13 @@ class GeometryIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: Literal["Polygon", "MultiPolygon"]
-    coordinates: list[Any]
+    coordinates: list[Any] = Field(min_length=1)
 
 
 class ParcelIn(StrictModel):
     """A new parcel."""
 
-    survey_commune_code: str = Field(
-        pattern=r"^[0-9]{5}$",
+    survey_commune_code: WardCode = Field(
         description="Commune code at survey time (an old code is fine: see the crosswalk).",
         examples=["07795"],
     )
@@ -96,7 +105,7 @@ class ParcelPatch(StrictModel):
 class RetireIn(StrictModel):
     """Why a parcel leaves the register (it is never deleted)."""
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Reason
 
 
 class SplitPart(StrictModel):
@@ -115,28 +124,42 @@ class SplitIn(StrictModel):
 
     crs: CrsValue = 4326
     parts: list[SplitPart] = Field(min_length=2)
-    reason: str = Field("split", min_length=3, max_length=500)
+    reason: Reason = "split"
+
+
+def _keys_are_parcel_ids(schema: dict[str, Any]) -> None:
+    # pydantic states constrained keys as patternProperties, which lets other keys through;
+    # propertyNames says what the API takes: parcel ids only, each with its version
+    (pattern,) = schema.pop("patternProperties")
+    schema["propertyNames"] = {"pattern": pattern}
+    schema["additionalProperties"] = {"type": "integer"}
 
 
 class MergeIn(StrictModel):
     """Merge parcels into one; their union is the new parcel's geometry."""
 
-    parcels: dict[int, int] = Field(
+    parcels: dict[ParcelIdKey, int] = Field(
         description="Parcel id -> the version (ETag) the client read; at least two.",
         min_length=2,
         examples=[{"101": 3, "102": 1}],
+        json_schema_extra=_keys_are_parcel_ids,
     )
     parcel_no: int = Field(gt=0)
     sheet_no: int | None = Field(None, gt=0)
     land_uses: list[LandUseIn] = Field(min_length=1)
     address: str | None = None
-    reason: str = Field("merge", min_length=3, max_length=500)
+    reason: Reason = "merge"
+
+    @property
+    def versions(self) -> dict[int, int]:
+        """Parcel id -> the version the client read."""
+        return {int(parcel_id): version for parcel_id, version in self.parcels.items()}
 
 
 class OriginLandUse(StrictModel):
     """The confirmed origin codes of one of the parcel's land uses."""
 
-    code: str = LandUseCode
+    code: LandUseCode = Field(examples=["ONT"])
     origin_codes: list[str] = Field(min_length=1)
 
 
@@ -150,9 +173,7 @@ class OriginConfirmationIn(StrictModel):
     )
     land_uses: list[OriginLandUse] = Field(default_factory=list)
     confirmed_on: Day = Field(examples=["2025-02-10"])
-    document: str = Field(
-        min_length=1,
-        max_length=200,
+    document: Annotated[str, text(1, 200), TRIM] = Field(
         description="Number of the commune's written confirmation.",
         examples=["45/XN-UBND"],
     )
@@ -161,7 +182,8 @@ class OriginConfirmationIn(StrictModel):
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
         if value is not None and value > clock.today():
-            raise ValueError("land_use_since lies in the future")
+            # a rule of the calendar, not of the document: its own problem, not a 422 of pydantic
+            raise DayOutOfRange(f"land_use_since ({value}) lies in the future.")
         return value
 
 

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 import shapely
 from shapely.geometry import shape
 
-from app.errors import InvalidInput
+from app.errors import InvalidBBox, InvalidGeometry, InvalidInput
 from app.limits import MAX_PAGE_SIZE
 from app.schemas.parcels import StrictModel
-from app.schemas.types import CrsValue
+from app.schemas.types import CrsValue, LandUseCode, PropertyName, SortKey, StatusName, WardCode
 from app.spatial import crs as crs_codes
 from app.spatial.bbox import to_bbox
 
 
 class ParcelSearchIn(StrictModel):
     """Which parcels: an area (GeoJSON `geometry` or `wkt`) and any of the other filters."""
+
+    # the document says what _one_area enforces: not a geometry and a WKT both
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["geometry", "wkt"],
+                "properties": {"geometry": {"type": "object"}, "wkt": {"type": "string"}},
+            }
+        }
+    )
 
     geometry: dict[str, Any] | None = Field(
         None,
@@ -36,23 +46,21 @@ class ParcelSearchIn(StrictModel):
     geometry_crs: CrsValue = 4326
     bbox: tuple[float, float, float, float] | None = None
     bbox_crs: CrsValue = 4326
-    ward: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = Field(
-        default_factory=list, max_length=100
+    ward: list[WardCode] = Field(default_factory=list, max_length=100)
+    sheet: list[Annotated[int, Field(ge=1, le=999_999_999)]] = Field(
+        default_factory=list, max_length=1000
     )
-    sheet: list[int] = Field(default_factory=list, max_length=1000)
-    status: list[Annotated[str, Field(max_length=20)]] = Field(
+    status: list[StatusName] = Field(
         default_factory=list, max_length=20, description="Certificate statuses, any of."
     )
     certified: bool | None = None
     registered: bool | None = None
-    land_use: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,8}$")]] = Field(
-        default_factory=list, max_length=100
-    )
+    land_use: list[LandUseCode] = Field(default_factory=list, max_length=100)
     disputed: bool | None = None
     origin_confirmed: bool | None = None
-    properties: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=40)
+    properties: list[PropertyName] | None = Field(None, max_length=40)
     crs: CrsValue = 4326
-    sortby: str = "id"
+    sortby: SortKey = "id"
     limit: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(None, max_length=200)
     count: bool = False
@@ -60,7 +68,13 @@ class ParcelSearchIn(StrictModel):
     @field_validator("bbox")
     @classmethod
     def _a_box(cls, value: tuple[float, float, float, float] | None) -> Any:
-        return None if value is None else to_bbox(value)
+        if value is None:
+            return None
+        try:
+            return to_bbox(value)
+        except ValueError as exc:
+            # not a ValueError, which pydantic would report as the generic validation-error
+            raise InvalidBBox(str(exc)) from None
 
     @model_validator(mode="after")
     def _one_area(self) -> ParcelSearchIn:
@@ -82,7 +96,7 @@ class ParcelSearchIn(StrictModel):
             AttributeError,
             shapely.errors.GEOSException,
         ) as exc:
-            raise InvalidInput(f"The area cannot be read: {exc}") from None
+            raise InvalidGeometry(f"The area cannot be read: {exc}") from None
         return None
 
     @staticmethod

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from app.domain.lifecycle import REGISTER_NO_PATTERN, SERIAL_PATTERN
 from app.schemas.parcels import StrictModel
-from app.schemas.types import Day
+from app.schemas.types import TRIM, Day, Name, Reason, text
 
 
 class ToRegistered(StrictModel):
@@ -29,9 +29,9 @@ class ToReturned(StrictModel):
     """The dossier goes back as incomplete, with a written notice."""
 
     to: Literal["returned"]
-    notice_no: str = Field(min_length=1, max_length=100, examples=["125/PYC-CNVPĐKĐĐ"])
+    notice_no: Annotated[str, text(1, 100), TRIM] = Field(examples=["125/PYC-CNVPĐKĐĐ"])
     notice_date: Day
-    missing_items: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+    missing_items: list[Annotated[str, text(1, 300), TRIM]] = Field(
         min_length=1, examples=[["Bản sao CCCD của người sử dụng đất"]]
     )
     copied_to: str | None = Field(
@@ -53,7 +53,7 @@ class ToIneligible(StrictModel):
     """The dossier does not meet the conditions."""
 
     to: Literal["ineligible"]
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Reason
 
 
 class ToSigned(StrictModel):
@@ -66,9 +66,9 @@ class ToSigned(StrictModel):
         examples=["DK123456"],
     )
     register_no: str = Field(pattern=f"^{REGISTER_NO_PATTERN.pattern}$", examples=["CS01234"])
-    signer: str = Field(min_length=1, max_length=200)
+    signer: Name
     signed_on: Day
-    custody_location: str = Field(min_length=1, max_length=200, examples=["Tủ hồ sơ số 3"])
+    custody_location: Name = Field(examples=["Tủ hồ sơ số 3"])
     reissue: bool = Field(
         False, description="A re-issue (cấp đổi) of a delivered certificate; records the old one."
     )
@@ -78,7 +78,7 @@ class ToDelivered(StrictModel):
     """The certificate is handed over and leaves custody."""
 
     to: Literal["delivered"]
-    recipient: str = Field(min_length=1, max_length=200)
+    recipient: Name
     handed_over_on: Day
 
 

@@ -7,9 +7,49 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS
+from app.domain import patterns
 from app.spatial import crs as crs_codes
+
+
+def _exactly(pattern: str) -> StringConstraints:
+    # bodies trim free text (str_strip_whitespace); a code is taken exactly as the document
+    # declares it, with no trimming first
+    return StringConstraints(strip_whitespace=False, pattern=patterns.anchored(pattern))
+
+
+# the names of parcel properties and sort keys, as a query or body gives them
+PROPERTY = "|".join((*PUBLIC_PROPERTIES, *PERSONAL_PROPERTIES))
+SORT_KEY = "-?(" + "|".join(SORT_KEYS) + ")"
+
+WardCode = Annotated[str, _exactly(patterns.WARD_CODE)]
+LandUseCode = Annotated[str, _exactly(patterns.LAND_USE_CODE)]
+ParcelIdKey = Annotated[str, _exactly(patterns.PARCEL_ID)]
+Phone = Annotated[str, _exactly(patterns.PHONE)]
+StatusName = Annotated[str, _exactly(patterns.STATUS)]
+PropertyName = Annotated[str, _exactly(PROPERTY)]
+SortKey = Annotated[str, _exactly(SORT_KEY)]
+
+
+SPACES = " \t\n\r\x0b\x0c"
+# holds a character that is not a space: the same class in JSON Schema, Rust and Python
+NOT_BLANK = r"[^ \t\n\r\x0b\x0c]"
+
+
+def text(min_length: int, max_length: int) -> StringConstraints:
+    """Free text of min_length..max_length characters as sent, not all spaces (with TRIM:
+    kept without the spaces around it). Bodies trim other strings before their limits are
+    checked; text is checked as the document declares it, then trimmed."""
+    return StringConstraints(
+        strip_whitespace=False, min_length=min_length, max_length=max_length, pattern=NOT_BLANK
+    )
+
+
+TRIM = AfterValidator(lambda value: value.strip(SPACES))
+Name = Annotated[str, text(1, 200), TRIM]
+Reason = Annotated[str, text(3, 500), TRIM]
 
 
 def _known_crs(value: str | int) -> str | int:

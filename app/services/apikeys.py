@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import ApiKey, Ward
 from app.domain import clock
 from app.domain.permissions import Actor, Role
-from app.errors import InvalidInput, NotFound, Unauthenticated
+from app.errors import NotFound, Unauthenticated, UnknownWard, WardMismatch
 from app.services import audit
 
 PREFIX = "pr_"
@@ -28,11 +28,11 @@ def create(
 ) -> tuple[ApiKey, str]:
     """Create a key; return its record and the key itself (shown this once only)."""
     if role is Role.WARD_OFFICER and ward_code is None:
-        raise InvalidInput("A ward officer's key needs the ward (--ward CODE).")
+        raise WardMismatch("A ward officer's key needs the ward (--ward CODE).")
     if role is not Role.WARD_OFFICER and ward_code is not None:
-        raise InvalidInput("Only a ward officer's key is bound to a ward.")
+        raise WardMismatch("Only a ward officer's key is bound to a ward.")
     if ward_code is not None and session.get(Ward, ward_code) is None:
-        raise InvalidInput(f"There is no ward {ward_code}.")
+        raise UnknownWard(f"There is no ward {ward_code}.")
     key = PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(name=name, role=role.value, ward_code=ward_code, key_hash=_hash(key))
     session.add(record)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Complaint, Ward
 from app.domain.permissions import Action, Actor, Role
-from app.errors import Forbidden, InvalidInput, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound, UnknownWard, WardMismatch
 from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintUpdate
 from app.services import audit
 from app.services.parcels import authorize, check_version, load
@@ -26,12 +26,12 @@ def submit(*, session: Session, actor: Actor, data: ComplaintIn) -> Complaint:
     if data.parcel_id is not None:
         parcel = load(session=session, parcel_id=data.parcel_id)
         if ward_code is not None and ward_code != parcel.ward_code:
-            raise InvalidInput(
+            raise WardMismatch(
                 f"Parcel {parcel.id} lies in ward {parcel.ward_code}, not {ward_code}."
             )
         ward_code = parcel.ward_code
     elif ward_code is not None and session.get(Ward, ward_code) is None:
-        raise InvalidInput(f"There is no ward {ward_code}.")
+        raise UnknownWard(f"There is no ward {ward_code}.")
     complaint = Complaint(
         parcel_id=data.parcel_id,
         ward_code=ward_code,

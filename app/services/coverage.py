@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import coverage_sql
 from app.domain import clock, progress
 from app.domain.lifecycle import STATUSES
-from app.errors import InvalidInput
+from app.errors import DayOutOfRange
 
 NO_GROUP = ""  # parcels with no land use recorded
 NO_GROUP_NAME = "Chưa xác định loại đất"
@@ -142,7 +142,7 @@ def check_day(day: date | None) -> date:
     if day is None:
         return today
     if day > today:
-        raise InvalidInput(f"{day} is still to come; today is {today}.")
+        raise DayOutOfRange(f"{day} is still to come; today is {today}.")
     if day < progress.FIRST_DAY:
-        raise InvalidInput(f"{day} is before {progress.FIRST_DAY}: there are no figures then.")
+        raise DayOutOfRange(f"{day} is before {progress.FIRST_DAY}: there are no figures then.")
     return day

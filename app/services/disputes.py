@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Dispute, Parcel
 from app.domain.permissions import Action, Actor, may
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, DayOutOfRange, NotFound, ParcelRetired
 from app.schemas.disputes import DisputeIn, DisputeOut, DisputeResolveIn
 from app.services import versions
 from app.services.parcels import authorize, check_version, load
@@ -37,7 +37,7 @@ def open_dispute(*, session: Session, actor: Actor, parcel_id: int, data: Disput
     parcel = load(session=session, parcel_id=parcel_id, lock=True)
     authorize(actor, Action.DISPUTE_WRITE, parcel.ward_code)
     if parcel.retired_at is not None:
-        raise InvalidInput(f"Parcel {parcel.id} is retired.")
+        raise ParcelRetired(f"Parcel {parcel.id} is retired.")
     dispute = Dispute(
         parcel_id=parcel.id,
         opened_on=data.opened_on,
@@ -87,7 +87,7 @@ def resolve(
     if dispute.status == "resolved":
         raise Conflict(f"Dispute {dispute.id} was already resolved on {dispute.resolved_on}.")
     if data.resolved_on < dispute.opened_on:
-        raise InvalidInput("resolved_on is before the dispute was opened.")
+        raise DayOutOfRange("resolved_on is before the dispute was opened.")
     dispute.status = "resolved"
     dispute.resolution = data.resolution
     dispute.resolved_on = data.resolved_on

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import BacklogReason, LandOriginType, Parcel, ParcelLandUse
 from app.domain.permissions import Action, Actor
-from app.errors import InvalidInput
+from app.errors import InvalidInput, ParcelRetired
 from app.schemas.parcels import BacklogIn, OriginConfirmationIn
 from app.services import versions
 from app.services.parcels import authorize, check_version, load
@@ -26,7 +26,7 @@ def confirm(
     authorize(actor, Action.CONFIRM_ORIGIN, parcel.ward_code)
     check_version(current=parcel.version, if_match=if_match)
     if parcel.retired_at is not None:
-        raise InvalidInput(f"Parcel {parcel.id} is retired.")
+        raise ParcelRetired(f"Parcel {parcel.id} is retired.")
     if data.origin_confirmed and not data.land_uses:
         raise InvalidInput("Confirming the origin needs the origin codes of each land use.")
     uses = {

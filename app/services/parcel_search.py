@@ -18,7 +18,7 @@ from app.db import parcel_search
 from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS, ParcelFilter
 from app.domain.lifecycle import STATUSES
 from app.domain.permissions import Action, Actor, Role, may
-from app.errors import InvalidInput
+from app.errors import InvalidCursor, InvalidGeometry, InvalidInput
 from app.limits import MAX_PAGE_SIZE, MAX_QUERY_VERTICES
 from app.spatial import crs as crs_codes
 
@@ -112,18 +112,20 @@ def _after(cursor: str | None, sort: str) -> tuple[Any, int] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key, parcel_id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidInput(
+        raise InvalidCursor(
             "The cursor is not one this service gave; start from page one."
         ) from None
     if cursor_sort != sort or not isinstance(parcel_id, int):
-        raise InvalidInput("The cursor belongs to another sort order; start from page one.")
+        raise InvalidCursor("The cursor belongs to another sort order; start from page one.")
     return key, parcel_id
 
 
 def check_area(geometry: Any) -> None:
     """Refuse a query area that is not a polygon, is invalid, or has too many vertices."""
     if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
-        raise InvalidInput(f"The area must be a Polygon or MultiPolygon, not {geometry.geom_type}.")
+        raise InvalidGeometry(
+            f"The area must be a Polygon or MultiPolygon, not {geometry.geom_type}."
+        )
     vertices = shapely.get_num_coordinates(geometry)
     if vertices > MAX_QUERY_VERTICES:
         raise InvalidInput(
@@ -131,7 +133,9 @@ def check_area(geometry: Any) -> None:
             f"{MAX_QUERY_VERTICES:,} (simplify it)."
         )
     if not geometry.is_valid:
-        raise InvalidInput(f"The area is not a valid polygon: {shapely.is_valid_reason(geometry)}.")
+        raise InvalidGeometry(
+            f"The area is not a valid polygon: {shapely.is_valid_reason(geometry)}."
+        )
 
 
 def search(*, session: Session, actor: Actor, query: Query) -> Result:

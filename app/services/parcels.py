@@ -31,9 +31,11 @@ from app.errors import (
     InvalidGeometry,
     InvalidInput,
     NotFound,
+    ParcelRetired,
     PreconditionFailed,
     PreconditionRequired,
     Unauthenticated,
+    UnknownWard,
 )
 from app.schemas.parcels import (
     GeometryIn,
@@ -104,7 +106,7 @@ def check_version(*, current: int, if_match: str | None, what: str = "parcel") -
 
 def _not_retired(parcel: Parcel) -> None:
     if parcel.retired_at is not None:
-        raise InvalidInput(
+        raise ParcelRetired(
             f"Parcel {parcel.id} was retired ({parcel.retired_reason}); it cannot change.",
         )
 
@@ -169,7 +171,7 @@ def _check_no_overlap(session: Session, ewkb: bytes, *, ignore: list[int]) -> No
 def _check_commune(session: Session, code: str) -> None:
     known = session.get(Ward, code) is not None or session.get(CommuneCrosswalk, code) is not None
     if not known:
-        raise InvalidInput(
+        raise UnknownWard(
             f"Commune code {code} is neither a ward of the registry nor an old commune in the "
             "crosswalk."
         )
@@ -427,9 +429,9 @@ def split(
 def merge(*, session: Session, actor: Actor, data: MergeIn) -> Parcel:
     """Merge parcels of one survey commune into a new parcel; retire them; return it."""
     authorize(actor, Action.PARCEL_WRITE)
-    parents = [load(session=session, parcel_id=pid, lock=True) for pid in sorted(data.parcels)]
+    parents = [load(session=session, parcel_id=pid, lock=True) for pid in sorted(data.versions)]
     for parent in parents:
-        check_version(current=parent.version, if_match=str(data.parcels[parent.id]))
+        check_version(current=parent.version, if_match=str(data.versions[parent.id]))
         _not_retired(parent)
         if lifecycle.is_certified(parent.status) or parent.disputed:
             raise InvalidInput(

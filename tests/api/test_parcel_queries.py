@@ -231,11 +231,11 @@ def test_the_spatial_index_serves_area_filters(connection: Connection) -> None:
         ({"bbox": "1,2,3"}, "bbox"),
         ({"bbox": "106.2,21,106.1,22"}, "min before max"),
         ({"crs": "EPSG:3857"}, "unsupported CRS"),
-        ({"properties": "status,secret"}, "Unknown properties secret"),
-        ({"status": "lost"}, "Unknown status lost"),
+        ({"properties": "status,secret"}, "properties lists property names"),
+        ({"status": "lost"}, "status lists certificate statuses"),
         ({"sortby": "holder"}, "sortby"),
         ({"cursor": "not-a-cursor"}, "cursor"),
-        ({"sheet": "x"}, "whole numbers"),
+        ({"sheet": "x"}, "sheet lists map sheet numbers"),
     ],
 )
 def test_bad_queries_are_422(client: httpx.Client, params: dict[str, Any], fragment: str) -> None:

@@ -134,14 +134,15 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [20, 20], [20, 0], [0, 20]
             "invalid-input",
             "Unknown land-origin",
         ),
-        ({"survey_commune_code": "99999"}, 422, "invalid-input", "neither a ward"),
+        ({"survey_commune_code": "99999"}, 422, "unknown-ward", "neither a ward"),
         ({"status": "signed"}, 422, "validation-error", "status"),
         ({"ward_code": WARD}, 422, "validation-error", "ward_code"),
         ({"crs": "EPSG:3857"}, 422, "validation-error", "unsupported CRS"),
         ({"crs": "EPSG:4326"}, 422, "invalid-geometry", "metres, not degrees"),
         ({"crs": "EPSG:9209"}, 422, "invalid-input", "outside every ward"),
         ({"geometry": {"type": "Point", "coordinates": [1, 2]}}, 422, "validation-error", "type"),
-        ({"geometry": {"type": "Polygon", "coordinates": []}}, 422, "invalid-geometry", "empty"),
+        ({"geometry": {"type": "Polygon", "coordinates": []}}, 422, "validation-error", "coord"),
+        ({"geometry": {"type": "Polygon", "coordinates": [[]]}}, 422, "invalid-geometry", "empty"),
     ],
 )
 def test_bad_input_says_what_to_fix(
