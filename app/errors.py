@@ -236,8 +236,9 @@ async def _value_error(request: Request, exc: Exception) -> ProblemResponse:
         return problem(
             request,
             status=422,
-            slug="validation-error",
-            title="Invalid request",
+            # a rule of the storage for every text field, not stated field by field
+            slug="nul-character",
+            title="NUL character in text",
             detail="Text in the request holds a NUL character (0x00), which no field may hold.",
         )
     return await _unexpected_error(request, exc)

@@ -13,12 +13,18 @@ refuses it (a day still to come, a parcel of another ward, a stale If-Match, an 
 holds no dataset): such a refusal is a problem named for its rule. `validation-error`, the
 problem of a request that does not match the document, must never answer one the document
 allows, nor may an answer that is not a problem document.
+
+Workflows chain calls along the links schemathesis infers (create, then read, change or
+delete what was created) and add the checks that need that history. Not run: max_response_time
+(speed is for the benchmarks, not for a test on a loaded CI machine) and
+object_level_authorization (see STATEFUL_CHECKS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -30,6 +36,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
     ignored_auth,
     missing_required_header,
     negative_data_rejection,
@@ -38,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
+    use_after_free,
 )
 
 from app.config import Settings
@@ -162,3 +170,37 @@ def test_as_a_ward_officer(
     case: schemathesis.Case, served: tuple[str, dict[str, dict[str, str]]]
 ) -> None:
     _check(case, served, "ward_officer")
+
+
+# Sequences of calls along the links schemathesis infers between operations (a parcel made by
+# POST /parcels, then read, amended, split; a dispute opened, then resolved), with the checks
+# that need a history: a resource a POST made must be found, and one deleted must stay gone.
+# object_level_authorization is not among them: in the register, one caller reading what
+# another made is the rule (a surveyor's parcel is read by every officer), not a leak.
+STATEFUL_CHECKS = [*CHECKS, use_after_free, ensure_resource_availability]
+WORKFLOW_BUDGET = settings(
+    max_examples=20,
+    stateful_step_count=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize("who", ["admin", "ward_officer"])
+def test_workflows(served: tuple[str, dict[str, dict[str, str]]], who: str) -> None:
+    base, headers = served
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": base, "headers": headers[who], "timeout": 60}
+
+        def validate_response(
+            self, response: Response, case: schemathesis.Case, **kwargs: Any
+        ) -> None:
+            kwargs.pop("additional_checks", None)
+            case.validate_response(
+                response, checks=STATEFUL_CHECKS, transport_kwargs=kwargs, recorder=self.recorder
+            )
+
+    Workflow.run(settings=WORKFLOW_BUDGET)
