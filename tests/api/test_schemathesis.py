@@ -187,6 +187,22 @@ WORKFLOW_BUDGET = settings(
 )
 
 
+def _path_as_declared(case: schemathesis.Case) -> bool:
+    """Whether the case's path parameters are values its document allows. A link may fill one
+    with what the document forbids (the "search" of a /parcels/search self link, as a parcel
+    id): that call tests the link's inference, not the API, so only a 5xx counts against it."""
+    for parameter in case.operation.path_parameters:
+        value = (case.path_parameters or {}).get(parameter.name)
+        if value is None:
+            continue
+        number = (
+            [int(value)] if isinstance(value, str) and value.isascii() and value.isdigit() else []
+        )
+        if not any(parameter.is_valid(v) for v in [value, *number]):
+            return False
+    return True
+
+
 @pytest.mark.parametrize("who", ["admin", "ward_officer"])
 def test_workflows(served: tuple[str, dict[str, dict[str, str]]], who: str) -> None:
     base, headers = served
@@ -199,8 +215,9 @@ def test_workflows(served: tuple[str, dict[str, dict[str, str]]], who: str) -> N
             self, response: Response, case: schemathesis.Case, **kwargs: Any
         ) -> None:
             kwargs.pop("additional_checks", None)
+            checks = STATEFUL_CHECKS if _path_as_declared(case) else [not_a_server_error]
             case.validate_response(
-                response, checks=STATEFUL_CHECKS, transport_kwargs=kwargs, recorder=self.recorder
+                response, checks=checks, transport_kwargs=kwargs, recorder=self.recorder
             )
 
     Workflow.run(settings=WORKFLOW_BUDGET)
