@@ -63,8 +63,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from app.db import migrate
     from app.db.session import make_engine
-    from app.ingest import samples
     from app.main import create_app
+    from app.services import samples
 
     settings = with_database(settings)
     migrate.upgrade(settings.migration_url())
@@ -126,7 +126,7 @@ def cmd_samples(settings: Settings, args: argparse.Namespace) -> None:
     """Load the sample wards and parcels into an empty register."""
     from app.db import migrate
     from app.db.session import make_engine
-    from app.ingest import samples
+    from app.services import samples
 
     settings = with_database(settings)
     migrate.upgrade(settings.migration_url())
@@ -225,9 +225,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     """Import a surveyor's file now, with a progress bar; exit 1 when the import fails."""
     import json
 
+    from app.db import migrate
     from app.db.session import make_engine
-    from app.ingest import jobs
-    from app.ingest.pipeline import ImportOptions
+    from app.domain.imports import ImportOptions
+    from app.errors import RegistryError
+    from app.services import imports
 
     source = Path(args.file)
     if not source.is_file():
@@ -243,34 +245,25 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
         mode=args.mode,
         dry_run=args.dry_run,
     )
-    with source.open("rb") as stream:
-        path, sha256, size = jobs.spool(
-            stream, settings.upload_dir, settings.max_upload_mb * 1024 * 1024
-        )
-    with _session_scope(settings) as session:
-        job = jobs.submit(
-            session=session,
-            path=path,
-            sha256=sha256,
-            size=size,
-            file_name=source.name,
+    settings = with_database(settings)
+    migrate.upgrade(settings.migration_url())
+    engine = make_engine(settings)
+    try:
+        finished = imports.import_now(
+            engine,
+            source,
+            spool_dir=settings.upload_dir,
             uploader=Actor(name=f"{args.actor} (command line)", role=Role.SURVEYOR),
             options=options,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+            on_progress=_progress_bar,
         )
-        import_id = job.id
-    engine = make_engine(with_database(settings))
-    try:
-        if jobs.claim(engine, import_id) != import_id:
-            raise CliError(f"import {import_id} was taken by another worker")
-        status = jobs.run_claimed(engine, import_id, on_progress=_progress_bar)
-        with engine.connect() as conn:
-            from sqlalchemy import text
-
-            report, error = conn.execute(
-                text("SELECT report, error FROM import_job WHERE id = :id"), {"id": import_id}
-            ).one()
+    except RegistryError as exc:
+        raise CliError(exc.detail) from None
     finally:
         engine.dispose()
+    import_id, status = finished.import_id, finished.status
+    report, error = finished.report, finished.error
     print(file=sys.stderr)
     print(f"import {import_id}: {status}")
     for key in ("read", "inserted", "updated", "unchanged", "rejected", "repaired", "warnings"):

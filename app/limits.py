@@ -18,3 +18,6 @@ MAX_PAGE_SIZE = 10_000
 MAX_QUERY_VERTICES = 10_000
 # parcels in one export file
 MAX_EXPORT_FEATURES = 100_000
+
+# the longest CQL2 text filter taken
+MAX_FILTER_LENGTH = 4000

@@ -29,13 +29,13 @@ from app.api import (
     wards,
 )
 from app.api.body_limit import BodyLimitMiddleware
+from app.api.problems import install_handlers
 from app.api.rate_limit import SlidingWindow
 from app.api.request_id import RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db.session import make_engine, make_sessionmaker
-from app.errors import install_handlers
-from app.ingest import jobs
 from app.limits import MAX_JSON_BODY_BYTES
+from app.services import imports as import_service
 from app.services import stats_upkeep
 
 DESCRIPTION = """
@@ -51,13 +51,13 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings)
 
     worker = (
-        jobs.Worker(engine, stale_after_s=settings.import_stale_after_s)
+        import_service.worker(engine, stale_after_s=settings.import_stale_after_s)
         if settings.import_worker
         else None
     )
 
     upkeep = (
-        stats_upkeep.Upkeep(engine, every_s=settings.stats_compact_every_s)
+        stats_upkeep.upkeep(engine, every_s=settings.stats_compact_every_s)
         if settings.stats_upkeep
         else None
     )

@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import to_sqlalchemy_url  # noqa: E402
 from app.db.session import make_sessionmaker  # noqa: E402
+from app.domain.imports import ImportOptions  # noqa: E402
 from app.domain.permissions import Actor, Role  # noqa: E402
-from app.ingest import jobs  # noqa: E402
-from app.ingest.pipeline import ImportOptions  # noqa: E402
+from app.ingest.spool import spool  # noqa: E402
+from app.services import imports  # noqa: E402
 from bench.import_bench import generated  # noqa: E402
 from bench.tools import throwaway_cluster  # noqa: E402
 from tests.ingest.conftest import prepare_register  # noqa: E402
@@ -65,14 +66,11 @@ def main() -> None:
                 calls[label] += 1
 
             with source.open("rb") as stream:
-                path, sha256, size = jobs.spool(stream, Path(work), 2**40)
+                path, sha256, size = spool(stream, Path(work), 2**40)
             with make_sessionmaker(engine).begin() as session:
-                job = jobs.submit(
+                job = imports.submit(
                     session=session,
-                    path=path,
-                    sha256=sha256,
-                    size=size,
-                    file_name=source.name,
+                    upload=imports.Spooled(path, sha256, size, source.name),
                     uploader=Actor(name="bench", role=Role.SURVEYOR),
                     options=ImportOptions(),
                 )
@@ -80,8 +78,8 @@ def main() -> None:
             spent.clear()
             calls.clear()
             started = time.perf_counter()
-            assert jobs.claim(engine, import_id) == import_id
-            status = jobs.run_claimed(engine, import_id)
+            assert imports.claim(engine, import_id) == import_id
+            status = imports.run_claimed(engine, import_id)
             total = time.perf_counter() - started
             in_sql = sum(spent.values())
             print(f"import of {args.parcels:,} parcels: {status} in {total:.1f} s")

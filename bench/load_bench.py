@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 from app.config import to_sqlalchemy_url  # noqa: E402
 from app.db import migrate  # noqa: E402
 from app.domain.permissions import Role, command_line  # noqa: E402
-from app.ingest import samples  # noqa: E402
-from app.services import apikeys  # noqa: E402
+from app.services import apikeys, samples  # noqa: E402
 from bench.tools import serving, throwaway_cluster, tile_of, wrk_ms  # noqa: E402
 
 PARCELS = 3000

@@ -21,9 +21,9 @@ from app.api.deps import get_read_session, get_session
 from app.config import PROJECT_ROOT, Settings, to_sqlalchemy_url
 from app.db import migrate
 from app.domain import clock
-from app.ingest import samples
 from app.localdb import cluster as localdb
 from app.main import create_app
+from app.services import samples
 from tests.support import CLOCK, free_port, fresh_database, live_server
 
 SAMPLES = PROJECT_ROOT / "gis_samples"

@@ -111,8 +111,7 @@ def committed_register(
 
     from app.config import PROJECT_ROOT, to_sqlalchemy_url
     from app.db import migrate
-    from app.ingest import samples
-    from app.services import apikeys
+    from app.services import apikeys, samples
 
     with fresh_database(server_url, "committed") as url:
         migrate.upgrade(url)

@@ -10,6 +10,7 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.params import Instant
 from app.api.responses import problems
+from app.domain.patterns import WARD_CODE_ONLY
 from app.domain.permissions import Action
 from app.schemas.audit import AuditEventOut, AuditPage
 from app.services import audit
@@ -31,7 +32,7 @@ def audit_events(
             description="Who acted: the key's name, or its recorded label 'name (role)'.",
         ),
     ] = None,
-    ward: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="Ward code.")] = None,
+    ward: Annotated[str | None, Query(pattern=WARD_CODE_ONLY, description="Ward code.")] = None,
     parcel: Annotated[
         int | None,
         Query(gt=0, description="Parcel id; includes the imports that wrote a version of it."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -10,6 +10,8 @@ from app.api.auth import ActorDep, IfMatch
 from app.api.deps import SessionDep
 from app.api.rate_limit import SlidingWindow
 from app.api.responses import etag, problems
+from app.domain.codes import ComplaintStatus
+from app.domain.patterns import WARD_CODE_ONLY
 from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
 from app.services import complaints
 
@@ -38,8 +40,8 @@ def submit_complaint(
 def list_complaints(
     session: SessionDep,
     actor: ActorDep,
-    status: Annotated[Literal["received", "in_progress", "resolved"] | None, Query()] = None,
-    ward: Annotated[str | None, Query(pattern=r"^[0-9]{5}$")] = None,
+    status: Annotated[ComplaintStatus | None, Query()] = None,
+    ward: Annotated[str | None, Query(pattern=WARD_CODE_ONLY)] = None,
 ) -> list[ComplaintOut]:
     """Return complaints to handle, newest first (a ward officer sees their own ward's)."""
     found = complaints.listing(session=session, actor=actor, status=status, ward_code=ward)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
@@ -16,38 +14,17 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep, SettingsDep
 from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
-from app.db.models import ImportIssue, ImportJob
+from app.domain.imports import ImportOptions
+from app.domain.patterns import WARD_CODE_ONLY
 from app.domain.permissions import Action, Actor
-from app.errors import FileRefused, InvalidFieldMap, NotAsDeclared, Unauthenticated
-from app.ingest import jobs, pipeline
-from app.ingest.pipeline import ImportOptions
-from app.ingest.source import ImportRefused
+from app.errors import InvalidFieldMap, NotAsDeclared, Unauthenticated
+from app.services import imports
 from app.services.parcels import authorize
 from app.spatial.crs import SUPPORTED
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 ImportId = Annotated[int, Path(gt=0)]
-
-
-def _status(job: ImportJob) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "status": job.status,
-        "file_name": job.file_name,
-        "sha256": job.sha256,
-        "size_bytes": job.size_bytes,
-        "uploader": job.uploader,
-        "options": job.options,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "attempts": job.attempts,
-        "progress": {"done": job.progress_done, "total": job.progress_total},
-        "report": job.report,
-        "error": job.error,
-        "links": {"self": f"/imports/{job.id}", "rejects": f"/imports/{job.id}/rejects.csv"},
-    }
 
 
 @router.post("", status_code=202, responses=problems(401, 403, 413, 415, 422))
@@ -71,8 +48,8 @@ def upload(
     ] = None,
     commune_code: Annotated[
         str | None,
-        Form(pattern=r"^[0-9]{5}$", description="Commune at survey time, when no column."),
-        WithJsonSchema({"type": "string", "pattern": r"^[0-9]{5}$"}),
+        Form(pattern=WARD_CODE_ONLY, description="Commune at survey time, when no column."),
+        WithJsonSchema({"type": "string", "pattern": WARD_CODE_ONLY}),
     ] = None,
     mode: Annotated[Literal["all_or_nothing", "accept_valid"], Form()] = "all_or_nothing",
     dry_run: Annotated[bool, Form(description="Check and report; write nothing.")] = False,
@@ -109,28 +86,21 @@ def upload(
         dry_run=dry_run,
         overlap_tolerance_m2=overlap_tolerance_m2,
     )
-    path, sha256, size = jobs.spool(file.file, settings.upload_dir, limit)
-    try:
-        pipeline.preflight(path, settings.max_import_features)
-    except ImportRefused as exc:
-        path.unlink(missing_ok=True)
-        raise FileRefused(str(exc), status=exc.status, slug=exc.slug) from None
+    upload = imports.receive(
+        file.file,
+        file_name=file.filename or "upload",
+        spool_dir=settings.upload_dir,
+        max_bytes=limit,
+        max_features=settings.max_import_features,
+    )
     queued = False
 
     def act() -> Response:
         nonlocal queued
-        job = jobs.submit(
-            session=session,
-            path=path,
-            sha256=sha256,
-            size=size,
-            file_name=file.filename or "upload",
-            uploader=actor,
-            options=options,
-        )
+        job = imports.submit(session=session, upload=upload, uploader=actor, options=options)
         queued = True
         return JSONResponse(
-            _status(job), status_code=202, headers={"Location": f"/imports/{job.id}"}
+            imports.describe(job), status_code=202, headers={"Location": f"/imports/{job.id}"}
         )
 
     try:
@@ -140,12 +110,12 @@ def upload(
             key=idempotency_key,
             method="POST",
             path="/imports",
-            request=(sha256, file.filename, asdict(options)),
+            request=(upload.sha256, file.filename, asdict(options)),
             act=act,
         )
     finally:
         if not queued:
-            path.unlink(missing_ok=True)  # a replay or a refusal keeps no second copy
+            upload.path.unlink(missing_ok=True)  # a replay or a refusal keeps no second copy
     return answer
 
 
@@ -158,7 +128,7 @@ def _staff(actor: Actor) -> None:
 def read_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Return an import's status, progress and report (any staff key)."""
     _staff(actor)
-    return _status(jobs.get(session=session, import_id=import_id))
+    return imports.describe(imports.get(session=session, import_id=import_id))
 
 
 @router.get(
@@ -168,16 +138,9 @@ def read_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> di
 def import_rejects(import_id: ImportId, session: SessionDep, actor: ActorDep) -> Response:
     """Return every rejected or repaired feature, warning and overlap, with its row and reason."""
     _staff(actor)
-    jobs.get(session=session, import_id=import_id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "key", "kind", "reason"])
-    for issue in (
-        session.query(ImportIssue).filter_by(import_id=import_id).order_by(ImportIssue.seq)
-    ):
-        writer.writerow([issue.source_row or "", issue.feature_key or "", issue.kind, issue.reason])
+    body = imports.rejects_csv(session=session, import_id=import_id)
     return Response(
-        "\ufeff" + out.getvalue(),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejects.csv"'},
     )
@@ -187,4 +150,4 @@ def import_rejects(import_id: ImportId, session: SessionDep, actor: ActorDep) ->
 def retry_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Queue a failed import again (after an interruption, say)."""
     authorize(actor, Action.IMPORT)
-    return _status(jobs.retry(session=session, actor=actor, import_id=import_id))
+    return imports.describe(imports.retry(session=session, actor=actor, import_id=import_id))

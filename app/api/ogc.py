@@ -14,7 +14,6 @@ from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep, ReadActorDep
@@ -22,12 +21,11 @@ from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.parcel_queries import FilterDep
 from app.api.responses import collection_response, problems
 from app.config import STORAGE_SRID
-from app.db import cql2
-from app.db import parcel_search as db_parcel_search
 from app.domain import clock
+from app.domain.parcel_filter import ParcelFilter
 from app.errors import InvalidFilter, NotAsDeclared, NotFound
 from app.limits import MAX_PAGE_SIZE
-from app.services import parcel_search, parcels
+from app.services import parcel_search, parcels, wards
 from app.spatial import crs as crs_codes
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -153,13 +151,7 @@ def conformance() -> dict[str, Any]:
 
 def _collection(request: Request, session: SessionDep, name: str) -> dict[str, Any]:
     title, description = COLLECTIONS[name]
-    table, column = ("parcel", "geom") if name == "parcels" else ("ward", "boundary")
-    extent = session.execute(
-        text(
-            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
-            f" (SELECT ST_Extent(ST_Transform({column}, 4326)) AS e FROM {table}) t"
-        )
-    ).one()
+    extent = wards.extent(session=session, layer="parcel" if name == "parcels" else "ward")
     base = _base(request)
     return {
         "id": name,
@@ -168,7 +160,7 @@ def _collection(request: Request, session: SessionDep, name: str) -> dict[str, A
         "itemType": "feature",
         "extent": {
             "spatial": {
-                "bbox": [[*(float(v) for v in extent)]] if extent[0] is not None else [],
+                "bbox": [list(extent)] if extent is not None else [],
                 "crs": CRS84,
             }
         },
@@ -217,7 +209,7 @@ def queryables(request: Request, collection_id: CollectionId) -> Response:
     if collection_id != "parcels":
         raise NotFound("Only the parcels collection takes filters.")
     url = f"{_base(request)}/collections/{collection_id}/queryables"
-    schema = cql2.queryables_schema(url, COLLECTIONS[collection_id][0])
+    schema = parcel_search.queryables(url, COLLECTIONS[collection_id][0])
     return Response(json.dumps(schema, ensure_ascii=False), media_type=SCHEMA_JSON)
 
 
@@ -280,24 +272,18 @@ async def items(
     return await in_page_slot(request, build)
 
 
-def _wards(session: Session, where: Any, srid: int) -> Response:
-    clause = "true"
-    params: dict[str, Any] = {"srid": srid}
-    if where.bbox is not None:
-        clause = f"ST_Intersects(boundary, {db_parcel_search.BBOX_AREA})"
-        params.update(db_parcel_search.bbox_params(where.bbox, where.bbox_srid))
-    body = session.execute(
-        text(
-            "SELECT json_build_object('type', 'FeatureCollection', 'features',"
-            " coalesce(json_agg(json_build_object('type', 'Feature', 'id', code,"
-            " 'geometry', ST_AsGeoJSON(ST_Transform(boundary, :srid), 9, 0)::json,"
-            " 'properties', json_build_object('code', code, 'name', name, 'kind', kind))"
-            " ORDER BY code), '[]'), 'numberReturned', count(*), 'numberMatched', count(*),"
-            f" 'links', '[]'::json)::text FROM ward WHERE {clause}"
-        ),
-        params,
-    ).scalar_one()
-    return Response(body, media_type=GEOJSON, headers=_crs_header(srid))
+def _wards(session: Session, where: ParcelFilter, srid: int) -> Response:
+    found = wards.features(session=session, srid=srid, bbox=where.bbox, bbox_srid=where.bbox_srid)
+    body = {
+        "type": "FeatureCollection",
+        "features": found,
+        "numberReturned": len(found),
+        "numberMatched": len(found),
+        "links": [],
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False), media_type=GEOJSON, headers=_crs_header(srid)
+    )
 
 
 @router.get(
@@ -323,18 +309,10 @@ def item(
             session=session, actor=actor, parcel_id=int(feature_id), crs=srid
         )
     else:
-        row = session.execute(
-            text(
-                "SELECT json_build_object('type', 'Feature', 'id', code, 'geometry',"
-                " ST_AsGeoJSON(ST_Transform(boundary, :srid), 9, 0)::json, 'properties',"
-                " json_build_object('code', code, 'name', name, 'kind', kind))"
-                " FROM ward WHERE code = :code"
-            ),
-            {"srid": srid, "code": feature_id},
-        ).scalar_one_or_none()
-        if row is None:
+        found = wards.features(session=session, srid=srid, code=feature_id)
+        if not found:
             raise NotFound(f"There is no ward {feature_id}.")
-        feature = row
+        feature = found[0]
     feature["links"] = [
         _link(str(request.url), "self", GEOJSON),
         _link(f"{base}/collections/{collection_id}", "collection", "application/json"),

@@ -12,12 +12,11 @@ from app.api.auth import ActorDep, ReadActorDep
 from app.api.bbox import parse_bbox
 from app.api.deps import ReadSessionDep, SessionDep, in_page_slot
 from app.api.responses import collection_response, problems
-from app.db import cql2
-from app.db.parcel_search import ParcelFilter
 from app.domain import patterns
 from app.domain.lifecycle import STATUSES
+from app.domain.parcel_filter import ParcelFilter
 from app.errors import InvalidInput, NotAsDeclared
-from app.limits import MAX_PAGE_SIZE
+from app.limits import MAX_FILTER_LENGTH, MAX_PAGE_SIZE
 from app.schemas.search import ParcelSearchIn
 from app.schemas.types import PROPERTY, SORT_KEY
 from app.services import parcel_export, parcel_search
@@ -116,7 +115,7 @@ def filter_params(
         str | None,
         Query(
             min_length=1,
-            max_length=cql2.MAX_FILTER_LENGTH,
+            max_length=MAX_FILTER_LENGTH,
             description="A CQL2 text filter (basic CQL2: comparisons, IS NULL, AND, OR, NOT)"
             " over the queryables, e.g. `status = 'registered' AND area_m2 > 200`.",
         ),
@@ -140,7 +139,7 @@ def filter_params(
         ],
         disputed=disputed,
         origin_confirmed=origin_confirmed,
-        expression=cql2.to_sql(filter) if filter is not None else None,
+        expression=parcel_search.compile_filter(filter) if filter is not None else None,
     )
 
 

@@ -13,6 +13,7 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
 from app.domain import clock
+from app.domain.patterns import WARD_CODE_ONLY
 from app.errors import PeriodReversed
 from app.schemas.types import Day
 from app.services import reports
@@ -20,7 +21,7 @@ from app.services import reports
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv.")]
-WardQuery = Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="One ward only.")]
+WardQuery = Annotated[str | None, Query(pattern=WARD_CODE_ONLY, description="One ward only.")]
 CSV_DOC = {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`."}
 
 

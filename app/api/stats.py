@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import GeoJSONResponse, problems
 from app.domain import clock, progress
+from app.domain.patterns import WARD_CODE_ONLY
 from app.errors import PeriodReversed
 from app.schemas.types import Day, FiguresDay, Share
 from app.services import coverage, progress_report, snapshots, targets
@@ -28,7 +28,7 @@ AsOf = Annotated[
 PeriodQuery = Annotated[
     Literal["week", "month"], Query(description="week (Monday to Sunday) or month.")
 ]
-WardPath = Annotated[str, Path(pattern=r"^[0-9]{5}$")]
+WardPath = Annotated[str, Path(pattern=WARD_CODE_ONLY)]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
@@ -71,11 +71,7 @@ def ward_coverage_map(session: SessionDep, as_of: AsOf = None) -> Response:
     """The coverage map: ward boundaries in WGS84 with their statistics as properties."""
     day = coverage.check_day(as_of)
     document = coverage.as_of(session, day)
-    geometries: dict[str, str] = dict(
-        session.execute(
-            text("SELECT code, ST_AsGeoJSON(ST_Transform(boundary, 4326), 7) FROM ward")
-        ).all()
-    )
+    geometries = coverage.ward_boundaries(session)
     features = ",".join(
         '{"type":"Feature","id":'
         + json.dumps(ward["ward_code"])
@@ -107,7 +103,7 @@ def timeline(
     session: SessionDep,
     period: PeriodQuery = "week",
     ward: Annotated[
-        str | None, Query(pattern=r"^[0-9]{5}$", description="One ward (and the town).")
+        str | None, Query(pattern=WARD_CODE_ONLY, description="One ward (and the town).")
     ] = None,
     start: Annotated[Day | None, Query(alias="from")] = None,
     end: Annotated[Day | None, Query(alias="to")] = None,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from app.api.deps import SessionDep
 from app.api.responses import GeoJSONResponse, problems
+from app.domain.patterns import WARD_CODE_ONLY
 from app.errors import NotFound
 from app.services import wards
 
@@ -22,7 +23,7 @@ def list_wards(session: SessionDep) -> GeoJSONResponse:
 
 @router.get("/wards/{code}", response_class=GeoJSONResponse, responses=problems(404))
 def read_ward(
-    code: Annotated[str, Path(pattern=r"^[0-9]{5}$")], session: SessionDep
+    code: Annotated[str, Path(pattern=WARD_CODE_ONLY)], session: SessionDep
 ) -> GeoJSONResponse:
     """Return one ward as a GeoJSON Feature in WGS84."""
     collection = wards.geojson(session=session, code=code)

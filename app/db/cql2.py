@@ -18,8 +18,7 @@ from pygeofilter.parsers.cql2_text import parse
 
 from app.db.parcel_search import PUBLIC_PROPERTIES
 from app.errors import InvalidFilter
-
-MAX_FILTER_LENGTH = 4000
+from app.limits import MAX_FILTER_LENGTH
 
 
 @dataclass(frozen=True)

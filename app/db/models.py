@@ -33,6 +33,15 @@ from geoalchemy2 import Geometry, WKBElement
 
 from app.config import STORAGE_SRID
 from app.db.base import Base
+from app.domain.codes import (
+    COMPLAINT_CHANNELS,
+    COMPLAINT_STATUSES,
+    DISPUTE_KINDS,
+    HOLDER_KINDS,
+    IMPORT_STATUSES,
+    ROLES,
+    STAFF_BACKLOG_REASONS,
+)
 from app.domain.lifecycle import STATUSES
 
 
@@ -184,9 +193,6 @@ class ParcelLandUse(Base):
     __table_args__ = (CheckConstraint("area_m2 > 0", name="area_positive"),)
 
 
-HOLDER_KINDS = ("individual", "household", "couple", "organisation", "community")
-
-
 class Holder(Base):
     """A land user holding rights on a parcel: personal data."""
 
@@ -255,9 +261,6 @@ class DossierReturn(Base):
     )
 
 
-DISPUTE_KINDS = ("boundary", "ownership", "inheritance", "encroachment", "other")
-
-
 class Dispute(Base):
     """A dispute over a parcel; while open, the parcel cannot be certified."""
 
@@ -288,15 +291,6 @@ class Dispute(Base):
     )
 
 
-STAFF_BACKLOG_REASONS = (
-    "planning_conflict",
-    "unpaid_obligation",
-    "missing_documents",
-    "holder_absent",
-    "other",
-)
-
-
 class BacklogReason(Base):
     """A reason, set by staff, why a parcel is not certified yet."""
 
@@ -314,10 +308,6 @@ class BacklogReason(Base):
             name="staff_settable",
         ),
     )
-
-
-COMPLAINT_STATUSES = ("received", "in_progress", "resolved")
-COMPLAINT_CHANNELS = ("hotline", "web", "in_person", "letter")
 
 
 class Complaint(Base):
@@ -392,9 +382,6 @@ class ParcelLineage(Base):
     __table_args__ = (CheckConstraint("kind IN ('split', 'merge')", name="kind_known"),)
 
 
-ROLES = ("admin", "registry_officer", "surveyor", "ward_officer", "gis_viewer", "inspector")
-
-
 class ApiKey(Base):
     """An API key: only its SHA-256 is stored."""
 
@@ -414,9 +401,6 @@ class ApiKey(Base):
             "(role = 'ward_officer') = (ward_code IS NOT NULL)", name="ward_officer_has_ward"
         ),
     )
-
-
-IMPORT_STATUSES = ("queued", "running", "succeeded", "failed")
 
 
 class ImportJob(Base):

@@ -8,12 +8,13 @@ index on parcel.geom serves every one of them; the shape keeps the form it was d
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
+from app.domain.codes import PERSONAL_PROPERTY_NAMES, PUBLIC_PROPERTY_NAMES, SORT_KEY_NAMES
 from app.domain.lifecycle import CERTIFIED
+from app.domain.parcel_filter import ParcelFilter
 
 # what a feature may carry, and the SQL of each (p = parcel)
 PUBLIC_PROPERTIES: dict[str, str] = {
@@ -42,26 +43,9 @@ PERSONAL_PROPERTIES: dict[str, str] = {
     "extra": "p.extra",
 }
 SORT_KEYS = {"id": "p.id", "area_m2": "p.area_m2", "parcel_no": "p.parcel_no"}
-
-
-@dataclass
-class ParcelFilter:
-    """Which parcels: every field given must hold (lists: any of their values)."""
-
-    bbox: tuple[float, float, float, float] | None = None
-    bbox_srid: int = 4326
-    area_wkb: bytes | None = None  # a polygon, in area_srid
-    area_srid: int = 4326
-    wards: list[str] = field(default_factory=list)
-    sheets: list[int] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    certified: bool | None = None
-    registered: bool | None = None
-    land_uses: list[str] = field(default_factory=list)
-    disputed: bool | None = None
-    origin_confirmed: bool | None = None
-    # a CQL2 filter already translated (app.db.cql2): WHERE fragment and its parameters
-    expression: tuple[str, dict[str, Any]] | None = None
+assert tuple(PUBLIC_PROPERTIES) == PUBLIC_PROPERTY_NAMES, "one SQL per public property"
+assert tuple(PERSONAL_PROPERTIES) == PERSONAL_PROPERTY_NAMES, "one SQL per personal property"
+assert tuple(SORT_KEYS) == SORT_KEY_NAMES, "one SQL per sort key"
 
 
 # The area of a bbox as drawn in its CRS, in the storage CRS (registry_area, revision 0011).

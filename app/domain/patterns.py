@@ -27,6 +27,9 @@ def anchored(item: str) -> str:
     return f"^({item})$"
 
 
+WARD_CODE_ONLY = anchored(WARD_CODE)
+
+
 def comma_list(item: str) -> str:
     """The pattern of a value listing `item`s separated by commas (spaces allowed around
     them); an empty value lists none."""

@@ -5,7 +5,7 @@ before GDAL/pyogrio sees a byte of the upload: the kind is told by content, a zi
 directory is checked for path tricks, links, encryption, bombs and overlapping entries, then
 only the members the dataset needs are decoded (here, counting every byte, never trusting the
 declared sizes) into fixed names in a directory the caller owns. Every refusal is an
-UploadRefused that carries the HTTP status and a short reason.
+FileRefused that carries the HTTP status and a short reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-__all__ = ["Dataset", "UploadLimits", "UploadRefused", "open_upload"]
+from app.errors import FileRefused
+
+__all__ = ["Dataset", "UploadLimits", "open_upload"]
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,6 @@ class UploadLimits:
     max_total_uncompressed: int = 4 * 1024**3  # bytes, all members together
     max_member_ratio: float = 200.0  # uncompressed / compressed, per member (bomb)
     min_ratio_size: int = 1024 * 1024  # ratio is only checked above this uncompressed size
-
-
-class UploadRefused(Exception):
-    """The upload is unusable or unsafe; .status is 413, 415 or 422, .slug a short kebab-case
-    reason (e.g. "zip-bomb", "zip-slip", "not-a-dataset", "no-dbf"), str(exc) says what to fix."""
-
-    def __init__(self, message: str, *, status: int, slug: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.slug = slug
 
 
 @dataclass(frozen=True)
@@ -139,13 +131,13 @@ def open_upload(source: Path, workdir: Path, limits: UploadLimits = _DEFAULT_LIM
         if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
             return _open_zip(upload, workdir, limits)
     if not head:
-        raise UploadRefused(
+        raise FileRefused(
             f"the uploaded file is empty; {_ACCEPTED}", status=415, slug="not-a-dataset"
         )
     if head.startswith(_SQLITE_MAGIC):
         return _bare(source, workdir / "upload.gpkg", "gpkg", limits)
     if head.startswith(_SHAPE_MAGIC):
-        raise UploadRefused(
+        raise FileRefused(
             "a .shp file cannot be read alone: zip it together with the .dbf, .shx and .prj "
             "of the same name and upload the zip",
             status=422,
@@ -155,12 +147,12 @@ def open_upload(source: Path, workdir: Path, limits: UploadLimits = _DEFAULT_LIM
         problem = _geojson_problem(source)
         if problem is None:
             return _bare(source, workdir / "upload.geojson", "geojson", limits)
-        raise UploadRefused(
+        raise FileRefused(
             f"the uploaded file is JSON but {problem}; {_ACCEPTED}",
             status=415,
             slug="not-a-dataset",
         )
-    raise UploadRefused(
+    raise FileRefused(
         f"the uploaded file is not a zip, GeoPackage or GeoJSON file; {_ACCEPTED}",
         status=415,
         slug="not-a-dataset",
@@ -176,7 +168,7 @@ def _bare(
     """Return a dataset for a bare GeoPackage or GeoJSON, copied into the work directory."""
     size = source.stat().st_size
     if size > limits.max_total_uncompressed:
-        raise UploadRefused(
+        raise FileRefused(
             f"the file is {_size(size)}, more than the {_size(limits.max_total_uncompressed)} "
             "accepted; split the upload",
             status=413,
@@ -266,7 +258,7 @@ def _open_zip(upload: BinaryIO, workdir: Path, limits: UploadLimits) -> Dataset:
         with zipfile.ZipFile(upload) as archive:
             infos = archive.infolist()
     except _PARSE_ERRORS as exc:
-        raise UploadRefused(
+        raise FileRefused(
             f"the zip file is damaged and cannot be read ({exc}); zip the files again",
             status=422,
             slug="bad-zip",
@@ -322,8 +314,8 @@ def _check_entry_count(upload: BinaryIO, size: int, max_files: int) -> None:
             raise _too_many_files(max_files)
 
 
-def _too_many_files(max_files: int) -> UploadRefused:
-    return UploadRefused(
+def _too_many_files(max_files: int) -> FileRefused:
+    return FileRefused(
         f"the zip holds more than {max_files} files; zip only the dataset's files",
         status=413,
         slug="too-many-files",
@@ -340,7 +332,7 @@ def _check_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[_
         name = info.orig_filename
         problem = _name_problem(name)
         if problem:
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip member {name!r} {problem}; zip the files again from their own folder",
                 status=422,
                 slug="zip-slip",
@@ -350,14 +342,14 @@ def _check_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[_
         member = _Member(info=info, name=name, parts=parts, is_dir=path.endswith("/"))
         kind = _non_regular(member)
         if kind:
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip member {name!r} is {kind}, not a regular file; zip the files "
                 "themselves, not links to them",
                 status=422,
                 slug="zip-link",
             )
         if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip member {name!r} is password-protected; zip the files again "
                 "without a password",
                 status=422,
@@ -366,7 +358,7 @@ def _check_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[_
         members.append(member)
     total = sum(info.file_size for info in infos)
     if total > limits.max_total_uncompressed:
-        raise UploadRefused(
+        raise FileRefused(
             f"the zip would unpack to {_size(total)}, more than the "
             f"{_size(limits.max_total_uncompressed)} accepted; split the upload",
             status=413,
@@ -379,7 +371,7 @@ def _check_members(infos: list[zipfile.ZipInfo], limits: UploadLimits) -> list[_
             info.file_size > limits.min_ratio_size
             and info.file_size > limits.max_member_ratio * info.compress_size
         ):
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip member {member.name!r} claims to expand from {info.compress_size} to "
                 f"{info.file_size} bytes, more than {limits.max_member_ratio:g} times, which is "
                 "how zip bombs look; zip the real files again",
@@ -444,7 +436,7 @@ def _locate(upload: BinaryIO, members: list[_Member], size: int) -> None:
     spans.sort(key=lambda span: span[0])
     for (offset, end, member), (next_offset, _, following) in itertools.pairwise(spans):
         if next_offset == offset or end > next_offset:
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip members {member.name!r} and {following.name!r} overlap (share "
                 "compressed data), which is how zip bombs are built; zip the files again",
                 status=413,
@@ -452,8 +444,8 @@ def _locate(upload: BinaryIO, members: list[_Member], size: int) -> None:
             )
 
 
-def _bad_zip(member: _Member, problem: str) -> UploadRefused:
-    return UploadRefused(
+def _bad_zip(member: _Member, problem: str) -> FileRefused:
+    return FileRefused(
         f"the zip member {member.name!r} is damaged: {problem}; zip the files again",
         status=422,
         slug="bad-zip",
@@ -471,7 +463,7 @@ def _find_dataset(
     shapefiles = [m for m in usable if m.ext == ".shp"]
     others = [m for m in usable if m.ext in _OTHER_DATASETS]
     if len(shapefiles) > 1:
-        raise UploadRefused(
+        raise FileRefused(
             f"the zip holds {len(shapefiles)} shapefiles ({_names(shapefiles)}); "
             "upload one shapefile per zip",
             status=422,
@@ -481,7 +473,7 @@ def _find_dataset(
         ignored = tuple(f"{m.name!r} was not read: only the shapefile is imported" for m in others)
         return _extract_shapefile(upload, shapefiles[0], usable, workdir, budget, ignored)
     if len(others) > 1:
-        raise UploadRefused(
+        raise FileRefused(
             f"the zip holds several datasets ({_names(others)}); upload one per zip",
             status=422,
             slug="several-datasets",
@@ -491,7 +483,7 @@ def _find_dataset(
     held = f"it holds {_names(usable)}" if usable else "it holds no files"
     skipped = sum(1 for m in members if m.junk and not m.is_dir)
     hidden = f" ({skipped} hidden or __MACOSX files skipped)" if skipped else ""
-    raise UploadRefused(
+    raise FileRefused(
         f"the zip holds no .shp file: {held}{hidden}; zip the .shp together with its .dbf, "
         ".shx and .prj",
         status=422,
@@ -518,7 +510,7 @@ def _extract_shapefile(
     for member in usable:
         if member.ext in _SIDECARS and member.key == shp.key:
             if member.ext in sidecars:
-                raise UploadRefused(
+                raise FileRefused(
                     f"the zip holds both {sidecars[member.ext].name!r} and {member.name!r}; "
                     "keep only one of them",
                     status=422,
@@ -528,7 +520,7 @@ def _extract_shapefile(
     stem = shp.base.rpartition(".")[0]
     dbf = sidecars.get(".dbf")
     if dbf is None:
-        raise UploadRefused(
+        raise FileRefused(
             f"{shp.name!r} has no .dbf (its attribute table) beside it; add {stem}.dbf from "
             "the same folder to the zip",
             status=422,
@@ -540,7 +532,7 @@ def _extract_shapefile(
     target = workdir / "upload.shp"
     _extract(upload, shp, target, budget)
     if not _starts_with(target, _SHAPE_MAGIC):
-        raise UploadRefused(
+        raise FileRefused(
             f"{shp.name!r} is not a shapefile: it does not start with the .shp signature "
             "(a renamed file?); zip the real .shp",
             status=422,
@@ -615,7 +607,7 @@ def _extract_other(upload: BinaryIO, member: _Member, workdir: Path, budget: _Bu
     _extract(upload, member, target, budget)
     if kind == "gpkg":
         if not _starts_with(target, _SQLITE_MAGIC):
-            raise UploadRefused(
+            raise FileRefused(
                 f"{member.name!r} is not a GeoPackage (it is not an SQLite database)",
                 status=422,
                 slug="not-a-geopackage",
@@ -623,7 +615,7 @@ def _extract_other(upload: BinaryIO, member: _Member, workdir: Path, budget: _Bu
         return _single(target, "gpkg", member)
     problem = _geojson_problem(target)
     if problem is not None:
-        raise UploadRefused(
+        raise FileRefused(
             f"{member.name!r} is not GeoJSON: {problem}", status=422, slug="not-geojson"
         )
     return _single(target, "geojson", member)
@@ -686,7 +678,7 @@ class _Budget:
         """Count `size` more bytes; refuse once the limit is passed."""
         self.left -= size
         if self.left < 0:
-            raise UploadRefused(
+            raise FileRefused(
                 f"the zip unpacks to more than the {_size(self.limit)} accepted; split the upload",
                 status=413,
                 slug="too-large",
@@ -715,7 +707,7 @@ def _decoded(upload: BinaryIO, member: _Member, budget: _Budget) -> Iterator[byt
     """
     info = member.info
     if info.compress_type not in _METHODS:
-        raise UploadRefused(
+        raise FileRefused(
             f"the zip member {member.name!r} uses compression method {info.compress_type}, "
             "which cannot be read; zip the files again with ordinary (deflate) compression",
             status=422,
@@ -727,7 +719,7 @@ def _decoded(upload: BinaryIO, member: _Member, budget: _Budget) -> Iterator[byt
         for chunk in _decode(info.compress_type, _compressed(upload, member)):
             written += len(chunk)
             if written > info.file_size:
-                raise UploadRefused(
+                raise FileRefused(
                     f"the zip member {member.name!r} unpacks to more than the {info.file_size} "
                     "bytes it declares, which is how zip bombs look; zip the real files again",
                     status=413,

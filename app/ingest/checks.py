@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from shapely.validation import explain_validity
 
+from app.domain.imports import Issue
 from app.limits import MAX_VERTICES
 from app.spatial.sanity import coordinate_problem, plausible_bounds
 
@@ -28,16 +29,6 @@ WKB_TYPES = {
     16: "TIN (MultiPatch)",
     17: "Triangle",
 }
-
-
-@dataclass
-class Issue:
-    """What happened to one source feature."""
-
-    row: int
-    key: str | None
-    kind: str  # rejected, repaired, warning, overlap
-    reason: str
 
 
 @dataclass

@@ -15,37 +15,27 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import FileRefused
 from app.ingest import archive, reader
 from app.limits import MAX_IMPORT_FEATURES
 from app.spatial import crs_detect
 from app.spatial.sanity import coordinate_problem
 
 
-class ImportRefused(Exception):
-    """The whole file is refused (unreadable, unsafe, unknown CRS, far away); says why."""
-
-    def __init__(self, message: str, *, status: int = 422, slug: str = "import-refused") -> None:
-        super().__init__(message)
-        self.status = status
-        self.slug = slug
-
-
 def open_dataset(
     source: Path, workdir: Path, max_features: int = MAX_IMPORT_FEATURES
 ) -> tuple[archive.Dataset, int]:
-    """Open an upload safely in `workdir` and count its features; raise ImportRefused."""
+    """Open an upload safely in `workdir` and count its features; raise FileRefused."""
     try:
         dataset = archive.open_upload(source, workdir)
-    except archive.UploadRefused as exc:
-        raise ImportRefused(str(exc), status=exc.status, slug=exc.slug) from None
     except OSError as exc:  # a path given on the command line that is not there
-        raise ImportRefused(f"cannot be read: {exc.strerror}", slug="unreadable") from None
+        raise FileRefused(f"cannot be read: {exc.strerror}", slug="unreadable") from None
     try:
         total = reader.count(dataset)
     except reader.DatasetUnreadable as exc:
-        raise ImportRefused(str(exc), slug="unreadable") from None
+        raise FileRefused(str(exc), slug="unreadable") from None
     if total > max_features:
-        raise ImportRefused(
+        raise FileRefused(
             f"The file holds {total:,} features; one import takes at most "
             f"{max_features:,}. Split it by commune or map sheet.",
             status=413,
@@ -55,11 +45,11 @@ def open_dataset(
 
 
 def chunks(dataset: archive.Dataset, size: int) -> Iterator[reader.Features]:
-    """Yield the dataset's features `size` at a time, text decoded; raise ImportRefused."""
+    """Yield the dataset's features `size` at a time, text decoded; raise FileRefused."""
     try:
         yield from reader.read_chunks(dataset, size)
     except reader.DatasetUnreadable as exc:
-        raise ImportRefused(str(exc), slug="unreadable") from None
+        raise FileRefused(str(exc), slug="unreadable") from None
 
 
 def detect_crs(
@@ -68,7 +58,7 @@ def detect_crs(
     """Return the CRS of a dataset: the one the uploader states, else the .prj's (a
     shapefile), else the one the file declares (`crs_wkt`, as GDAL reads it). The zone is
     identified from the projection's parameters, never from a datum shift in the file.
-    Raises ImportRefused when none can be identified."""
+    Raises FileRefused when none can be identified."""
     try:
         if stated is not None:
             return crs_detect.detect_from_epsg(stated)
@@ -81,13 +71,13 @@ def detect_crs(
                 return replace(crs_detect.detect_from_epsg(code), how=f"EPSG:{code} from the file")
             return crs_detect.detect_from_wkt(crs_wkt)
     except crs_detect.CrsUnknown as exc:
-        raise ImportRefused(
+        raise FileRefused(
             f"{str(exc).rstrip('.')}. State the CRS with the crs option (an EPSG code).",
             slug="crs-unknown",
         ) from None
     unusable = [w for w in dataset.warnings if "coordinate system" in w]
     said = f"its .prj is no CRS: {unusable[0]}" if unusable else "no .prj"
-    raise ImportRefused(
+    raise FileRefused(
         f"The file says nothing about its CRS ({said}); state it with the crs option, "
         "e.g. 9214 for VN-2000 / TM-3 107-00.",
         slug="crs-missing",
@@ -103,7 +93,7 @@ def check_coordinates(bounds: Any, detected: crs_detect.DetectedCrs) -> None:
     m = np.median(np.asarray(bounds, dtype=float), axis=0)
     problem = coordinate_problem((m[0], m[1], m[2], m[3]), detected.epsg)
     if problem is not None:
-        raise ImportRefused(
+        raise FileRefused(
             f"The coordinates cannot be right in {detected.name}: {problem}.",
             slug="coordinates",
         )

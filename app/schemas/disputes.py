@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from app.domain.codes import ComplaintChannel, ComplaintStatus, DisputeKind
 from app.schemas.parcels import StrictModel
 from app.schemas.types import TRIM, Day, Name, Phone, WardCode, text
-
-DisputeKind = Literal["boundary", "ownership", "inheritance", "encroachment", "other"]
 
 
 class DisputeIn(StrictModel):
@@ -54,7 +53,7 @@ class ComplaintIn(StrictModel):
     parcel_id: int | None = Field(None, gt=0)
     ward_code: WardCode | None = None
     dossier_ref: str | None = Field(None, max_length=100)
-    channel: Literal["hotline", "web", "in_person", "letter"] = "web"
+    channel: ComplaintChannel = "web"
     reporter_name: str | None = Field(None, max_length=200, examples=["Ngô Văn Sơn"])
     reporter_phone: Phone | None = Field(None, examples=["0912 345 678"])
     content: Annotated[str, text(5, 5000), TRIM] = Field(
@@ -65,7 +64,7 @@ class ComplaintIn(StrictModel):
 class ComplaintUpdate(StrictModel):
     """Staff handling of a complaint."""
 
-    status: Literal["received", "in_progress", "resolved"]
+    status: ComplaintStatus
     # a blank response would let a complaint count as answered without an answer
     response: Annotated[str, text(1, 5000), TRIM] | None = None
 
@@ -81,7 +80,7 @@ class ComplaintOut(BaseModel):
     reporter_name: str | None
     reporter_phone: str | None
     content: str
-    status: Literal["received", "in_progress", "resolved"]
+    status: ComplaintStatus
     response: str | None
     handled_by: str | None
     received_at: datetime

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.db.models import HOLDER_KINDS
 from app.domain import clock
+from app.domain.codes import BacklogReason, HolderKind
 from app.errors import DayOutOfRange
 from app.schemas.types import (
     TRIM,
@@ -39,10 +39,6 @@ class LandUseIn(StrictModel):
         description="Area of this use; may be left out when the parcel has a single use.",
     )
     origin_codes: list[str] = Field(default_factory=list, examples=[["CNQ-CTT"]])
-
-
-HolderKind = Literal["individual", "household", "couple", "organisation", "community"]
-assert set(HolderKind.__args__) == set(HOLDER_KINDS)  # type: ignore[attr-defined]
 
 
 class HolderIn(StrictModel):
@@ -190,9 +186,7 @@ class OriginConfirmationIn(StrictModel):
 class BacklogReasonIn(StrictModel):
     """A reason, set by staff, why the parcel is not certified yet."""
 
-    reason: Literal[
-        "planning_conflict", "unpaid_obligation", "missing_documents", "holder_absent", "other"
-    ]
+    reason: BacklogReason
     note: str | None = Field(None, max_length=500)
 
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS
 from app.domain import patterns
+from app.domain.codes import PERSONAL_PROPERTY_NAMES, PUBLIC_PROPERTY_NAMES, SORT_KEY_NAMES
 from app.spatial import crs as crs_codes
 
 
@@ -21,8 +21,8 @@ def _exactly(pattern: str) -> StringConstraints:
 
 
 # the names of parcel properties and sort keys, as a query or body gives them
-PROPERTY = "|".join((*PUBLIC_PROPERTIES, *PERSONAL_PROPERTIES))
-SORT_KEY = "-?(" + "|".join(SORT_KEYS) + ")"
+PROPERTY = "|".join((*PUBLIC_PROPERTY_NAMES, *PERSONAL_PROPERTY_NAMES))
+SORT_KEY = "-?(" + "|".join(SORT_KEY_NAMES) + ")"
 
 WardCode = Annotated[str, _exactly(patterns.WARD_CODE)]
 LandUseCode = Annotated[str, _exactly(patterns.LAND_USE_CODE)]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
+from app.db import wards as db_wards
 from app.domain import clock, progress
 from app.domain.lifecycle import STATUSES
 from app.errors import DayOutOfRange
@@ -146,3 +147,9 @@ def check_day(day: date | None) -> date:
     if day < progress.FIRST_DAY:
         raise DayOutOfRange(f"{day} is before {progress.FIRST_DAY}: there are no figures then.")
     return day
+
+
+def ward_boundaries(session: Session) -> dict[str, str]:
+    """Return each ward's boundary as GeoJSON geometry text in WGS84, to 7 decimals (about a
+    centimetre: what a coverage map needs)."""
+    return db_wards.boundaries(session.connection(), digits=7)

@@ -16,7 +16,7 @@ import pyogrio
 import shapely
 
 from app.db import parcel_search
-from app.db.parcel_search import ParcelFilter
+from app.domain.parcel_filter import ParcelFilter
 from app.domain.permissions import Action, Actor, Role, may
 from app.errors import FileRefused, InvalidInput
 from app.limits import MAX_EXPORT_FEATURES

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 import shapely
 
-from app.db import parcel_search
-from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS, ParcelFilter
+from app.db import cql2, parcel_search
+from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS
 from app.domain.lifecycle import STATUSES
+from app.domain.parcel_filter import ParcelFilter
 from app.domain.permissions import Action, Actor, Role, may
 from app.errors import InvalidCursor, InvalidGeometry, InvalidInput
 from app.limits import MAX_PAGE_SIZE, MAX_QUERY_VERTICES
@@ -118,6 +119,17 @@ def _after(cursor: str | None, sort: str) -> tuple[Any, int] | None:
     if cursor_sort != sort or not isinstance(parcel_id, int):
         raise InvalidCursor("The cursor belongs to another sort order; start from page one.")
     return key, parcel_id
+
+
+def compile_filter(cql2_text: str) -> tuple[str, dict[str, Any]]:
+    """Return a CQL2 text filter as SQL over the queryables; raise InvalidFilter saying why
+    one cannot be."""
+    return cql2.to_sql(cql2_text)
+
+
+def queryables(url: str, title: str) -> dict[str, Any]:
+    """Return the properties a filter may name, as a JSON Schema."""
+    return cql2.queryables_schema(url, title)
 
 
 def check_area(geometry: Any) -> None:

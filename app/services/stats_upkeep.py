@@ -6,16 +6,12 @@ fast, and a snapshot taken soon after a period closes freezes it before late edi
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
 from app.services import snapshots
-
-logger = logging.getLogger(__name__)
+from app.services.background import Loop
 
 
 def run_once(engine: Engine, *, take_snapshots: bool) -> int:
@@ -29,32 +25,12 @@ def run_once(engine: Engine, *, take_snapshots: bool) -> int:
     return folded
 
 
-class Upkeep:
-    """A thread that compacts every `every_s` seconds and looks for closed periods every
-    `snapshot_every` rounds, for as long as the app lives."""
+def upkeep(engine: Engine, every_s: float = 2.0, snapshot_every: int = 300) -> Loop:
+    """Return the loop that compacts every `every_s` seconds and looks for closed periods
+    every `snapshot_every` rounds, for as long as the app lives."""
 
-    def __init__(self, engine: Engine, every_s: float = 2.0, snapshot_every: int = 300) -> None:
-        self.engine = engine
-        self.every_s = every_s
-        self.snapshot_every = snapshot_every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="stats-upkeep", daemon=True)
+    def work(round_number: int) -> bool:
+        run_once(engine, take_snapshots=round_number % snapshot_every == 0)
+        return False  # then wait every_s
 
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the current round."""
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        rounds = 0
-        while not self._stop.is_set():
-            try:
-                run_once(self.engine, take_snapshots=rounds % self.snapshot_every == 0)
-            except Exception:  # the database may be down; /health says so
-                logger.warning("coverage counters: upkeep failed", exc_info=True)
-            rounds += 1
-            self._stop.wait(self.every_s)
+    return Loop("stats-upkeep", work, every_s)

@@ -18,45 +18,48 @@ import shapely
 from shapely import to_wkb
 
 from app.config import STORAGE_SRID
-from app.db import queries
+from app.db import extents, queries
+from app.db import wards as db_wards
+from app.domain import patterns
 from app.domain.permissions import Actor
-from app.errors import InvalidInput
+from app.errors import FileRefused, InvalidInput
 from app.ingest import source
-from app.ingest.source import ImportRefused
 from app.services import audit
 from app.spatial.crs_detect import DetectedCrs
-
-WARDS_GEOJSON_SQL = text(
-    """
-    SELECT json_build_object(
-        'type', 'FeatureCollection',
-        'features', coalesce(json_agg(json_build_object(
-            'type', 'Feature',
-            'id', code,
-            'geometry', ST_AsGeoJSON(ST_Transform(boundary, 4326))::json,
-            'properties', json_build_object(
-                'code', code, 'name', name, 'kind', kind,
-                'area_m2', round(ST_Area(boundary)::numeric, 0),
-                'old_communes', coalesce((
-                    SELECT json_agg(json_build_object('code', x.old_code, 'name', x.old_name)
-                                    ORDER BY x.old_code)
-                    FROM commune_crosswalk x WHERE x.ward_code = ward.code), '[]'))
-        ) ORDER BY code), '[]'))
-    FROM ward WHERE CAST(:code AS text) IS NULL OR code = :code
-    """
-)
 
 CODE_FIELDS = ("code", "MAXA", "ma_xa", "MaXa", "XAID")
 NAME_FIELDS = ("name", "TENXA", "ten_xa", "TenXa", "ten")
 KIND_FIELDS = ("kind", "LOAI", "loai")
-WARD_CODE = re.compile(r"[0-9]{5}")
+WARD_CODE = re.compile(patterns.WARD_CODE)
 MAX_WARDS = 10_000  # a province has about a hundred; a file of more is not a ward list
 KINDS = {"xa": "xa", "xã": "xa", "phuong": "phuong", "phường": "phuong"}
 
 
-def geojson(*, session: Session, code: str | None = None) -> Any:
+def geojson(*, session: Session, code: str | None = None) -> dict[str, Any]:
     """Return the wards (or one ward) as a GeoJSON FeatureCollection in WGS84, built in SQL."""
-    return session.execute(WARDS_GEOJSON_SQL, {"code": code}).scalar_one()
+    return {
+        "type": "FeatureCollection",
+        "features": db_wards.features(session.connection(), code=code),
+    }
+
+
+def features(
+    *,
+    session: Session,
+    srid: int,
+    code: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    bbox_srid: int = 4326,
+) -> list[dict[str, Any]]:
+    """Return the wards as GeoJSON features in `srid`: all, one, or those a box touches."""
+    return db_wards.features(
+        session.connection(), srid=srid, code=code, bbox=bbox, bbox_srid=bbox_srid
+    )
+
+
+def extent(*, session: Session, layer: str) -> tuple[float, float, float, float] | None:
+    """Return the WGS84 extent of the parcels ("parcel") or the wards ("ward")."""
+    return extents.wgs84_extent(session.connection(), layer)
 
 
 def _field(record: dict[str, Any], names: tuple[str, ...], what: str) -> Any:
@@ -121,7 +124,7 @@ def _read(path: Path, crs: int | None) -> tuple[DetectedCrs, dict[str, str], lis
         try:
             dataset, total = source.open_dataset(path, Path(workdir), max_features=MAX_WARDS)
             if total == 0:
-                raise ImportRefused("the file holds no wards")
+                raise FileRefused("the file holds no wards")
             chunk = next(source.chunks(dataset, MAX_WARDS))  # the whole file: at most MAX_WARDS
             detected = source.detect_crs(dataset, chunk.crs_wkt, crs)
             geometries = [None if wkb is None else shapely.from_wkb(wkb) for wkb in chunk.wkb]
@@ -132,7 +135,7 @@ def _read(path: Path, crs: int | None) -> tuple[DetectedCrs, dict[str, str], lis
             source.check_coordinates(
                 [g.bounds for g in geometries if g is not None and not g.is_empty], detected
             )
-        except ImportRefused as exc:
+        except FileRefused as exc:
             raise InvalidInput(f"{path.name}: {exc}") from None
     return detected, chunk.encodings, records
 

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from app.config import PROJECT_ROOT, Settings, to_sqlalchemy_url
 from app.db import migrate
 from app.domain.permissions import Role
-from app.ingest import samples
 from app.main import create_app
-from app.services import apikeys
+from app.services import apikeys, samples
 from tests.api.conftest import WARD
 from tests.support import SETUP, fresh_database, live_server
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from app.db import cql2
 from app.errors import InvalidFilter
+from app.limits import MAX_FILTER_LENGTH
 from tests.support import ensure_tool
 
 # (filter, the same condition in SQL over parcel p, written by hand)
@@ -95,7 +96,7 @@ def test_literals_are_bound_never_spliced() -> None:
     sql, params = cql2.to_sql("address = 'x) OR 1=1 --'")
     assert "1=1" not in sql and params == {"cql_0": "x) OR 1=1 --"}
     with pytest.raises(InvalidFilter):
-        cql2.to_sql("x" * (cql2.MAX_FILTER_LENGTH + 1))
+        cql2.to_sql("x" * (MAX_FILTER_LENGTH + 1))
 
 
 def test_queryables_conformance_and_languages(client: httpx.Client) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy import create_engine
 from app.config import PROJECT_ROOT, to_sqlalchemy_url
 from app.db import migrate
 from app.domain.permissions import Role
-from app.ingest import samples
 from app.localdb import cluster as localdb
+from app.services import samples
 from tests.faults import Service, kill_postgres, killable_service
 
 STEPS = ("registered", "in_review", "returned", "in_review", "eligible")

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from app.config import PROJECT_ROOT, to_sqlalchemy_url
 from app.db import migrate
+from app.domain.imports import ImportOptions
 from app.domain.permissions import Actor, Role
-from app.ingest import jobs, samples
-from app.ingest.pipeline import ImportOptions
+from app.services import imports, samples
 from tests.support import fresh_database
 
 SAMPLES = PROJECT_ROOT / "gis_samples"
@@ -61,27 +61,15 @@ def run_import(register: Engine, tmp_path: Path) -> ImportRun:
     (status, report, issues as dicts)."""
 
     def run(source: Path, **options: object) -> tuple[str, dict, list]:
-        with source.open("rb") as stream:
-            path, sha, size = jobs.spool(stream, tmp_path / "spool", 2**31)
-        from sqlalchemy.orm import Session
-
-        with Session(register) as session, session.begin():
-            job = jobs.submit(
-                session=session,
-                path=path,
-                sha256=sha,
-                size=size,
-                file_name=source.name,
-                uploader=Actor(name="test surveyor", role=Role.SURVEYOR),
-                options=ImportOptions(**options),  # type: ignore[arg-type]
-            )
-            import_id = job.id
-        assert jobs.claim(register, import_id) == import_id
-        status = jobs.run_claimed(register, import_id)
+        finished = imports.import_now(
+            register,
+            source,
+            spool_dir=tmp_path / "spool",
+            uploader=Actor(name="test surveyor", role=Role.SURVEYOR),
+            options=ImportOptions(**options),  # type: ignore[arg-type]
+        )
+        status, report, import_id = finished.status, finished.report, finished.import_id
         with register.connect() as conn:
-            report = conn.execute(
-                text("SELECT report FROM import_job WHERE id = :id"), {"id": import_id}
-            ).scalar_one()
             issues = [
                 dict(r._mapping)
                 for r in conn.execute(

@@ -21,8 +21,9 @@ from pyproj import CRS
 from shapely.geometry import Polygon
 
 from app import config
+from app.errors import FileRefused
 from app.ingest import archive
-from app.ingest.archive import Dataset, UploadLimits, UploadRefused, open_upload
+from app.ingest.archive import Dataset, UploadLimits, open_upload
 
 CORPUS = Path(config.PROJECT_ROOT).parent / "shared" / "testdata" / "shapefile-edgecases"
 MiB = 1024**2
@@ -94,8 +95,8 @@ def make_zip(path: Path, files: dict[str, bytes], compression: int = zipfile.ZIP
     return path
 
 
-def refusal(source: Path, workdir: Path, limits: UploadLimits | None = None) -> UploadRefused:
-    with pytest.raises(UploadRefused) as caught:
+def refusal(source: Path, workdir: Path, limits: UploadLimits | None = None) -> FileRefused:
+    with pytest.raises(FileRefused) as caught:
         open_upload(source, workdir, limits or UploadLimits())
     return caught.value
 
@@ -791,7 +792,7 @@ def test_a_truncated_zip_is_a_bad_zip(
 def test_crafted_damage_only_ever_raises_upload_refused(
     parts: dict[str, bytes], tmp_path: Path
 ) -> None:
-    """Whatever bytes are changed, the answer is a dataset or UploadRefused, nothing else."""
+    """Whatever bytes are changed, the answer is a dataset or FileRefused, nothing else."""
     good = make_zip(tmp_path / "good.zip", named(parts)).read_bytes()
     directory = good.index(b"PK\x01\x02")
     rng = random.Random(20240450)
@@ -811,7 +812,7 @@ def test_crafted_damage_only_ever_raises_upload_refused(
         try:
             open_upload(source, workdir)
             outcomes.add("dataset")
-        except UploadRefused as exc:
+        except FileRefused as exc:
             assert exc.status in (413, 415, 422)
             assert exc.slug and str(exc)
             outcomes.add(exc.slug)

@@ -39,9 +39,9 @@ def test_read_in_chunks_the_result_is_the_same(
     run_import: ImportRun, register: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Files are read, checked and staged a chunk at a time; nothing depends on the cut."""
-    from app.ingest import pipeline
+    from app.services import import_run
 
-    monkeypatch.setattr(pipeline, "CHUNK", 700)  # 3000 parcels: five chunks, the last short
+    monkeypatch.setattr(import_run, "CHUNK", 700)  # 3000 parcels: five chunks, the last short
     status, report, _ = run_import(SAMPLES / "parcels_tcvn3.zip")
     assert status == "succeeded" and report["inserted"] == 3000
     assert report["encoding"]["TENCHU"] == "tcvn3"

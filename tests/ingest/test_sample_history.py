@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.config import to_sqlalchemy_url
 from app.domain.progress import closed_period_ends
-from app.ingest import sample_history
-from app.services import coverage, snapshots, stats_upkeep
+from app.services import coverage, sample_history, snapshots, stats_upkeep
 from tests import stats_oracle
 from tests.support import TODAY, committed_register
 

@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from app.db import queries
+from app.db import samples as samples_sql
 from app.domain import clock
+from app.domain.imports import ImportOptions
 from app.domain.permissions import Actor, Role
-from app.ingest import jobs, sample_history
-from app.ingest.pipeline import ImportOptions
-from app.services import wards
+from app.services import imports, sample_history, wards
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def load_wards(engine: Engine, directory: Path) -> int:
     """Import the sample wards and the commune crosswalk, as `parcel-registry wards import`
     does, when there are no wards yet; return how many wards."""
     with Session(engine) as session, session.begin():
-        if session.execute(text("SELECT EXISTS (SELECT 1 FROM ward)")).scalar_one():
+        if samples_sql.has_wards(session.connection()):
             return 0
         count = wards.import_file(
             session=session, actor=LOADER, path=directory / "wards.geojson"
@@ -53,28 +53,14 @@ def _import_parcels(engine: Engine, source: Path) -> int:
     """Import the sample parcels as a surveyor's upload would be; return how many (on the
     counters' clock of the engine's connections)."""
     with tempfile.TemporaryDirectory(prefix="parcel-samples-") as spool_dir:
-        with source.open("rb") as stream:
-            path, sha256, size = jobs.spool(stream, Path(spool_dir), 2**31)
-        with Session(engine) as session, session.begin():
-            job = jobs.submit(
-                session=session,
-                path=path,
-                sha256=sha256,
-                size=size,
-                file_name=source.name,
-                uploader=LOADER,
-                options=ImportOptions(),
-            )
-            import_id = job.id
-        jobs.claim(engine, import_id)
-        status = jobs.run_claimed(engine, import_id)
-    with engine.connect() as conn:
-        report, error = conn.execute(
-            text("SELECT report, error FROM import_job WHERE id = :id"), {"id": import_id}
-        ).one()
-    if status != "succeeded":
-        raise RuntimeError(f"the sample parcels did not import (import {import_id}): {error}")
-    return int(report["inserted"])
+        finished = imports.import_now(
+            engine, source, spool_dir=Path(spool_dir), uploader=LOADER, options=ImportOptions()
+        )
+    if finished.status != "succeeded" or finished.report is None:
+        raise RuntimeError(
+            f"the sample parcels did not import (import {finished.import_id}): {finished.error}"
+        )
+    return int(finished.report["inserted"])
 
 
 def _clocked(engine: Engine, day: date) -> Engine:
@@ -90,7 +76,7 @@ def load_if_empty(*, engine: Engine, directory: Path, history_weeks: int = 0) ->
     """Load the sample wards and parcels; None when the register already has parcels.
 
     With `history_weeks`, the parcels are surveyed that many weeks ago and the drive since is
-    played on them (app.ingest.sample_history).
+    played on them (app.services.sample_history).
     """
     with engine.connect() as conn:
         if queries.has_parcels(conn):

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.db import samples as samples_sql
 from app.domain.permissions import Actor, Role
 from app.schemas.disputes import DisputeIn, DisputeResolveIn
 from app.schemas.parcels import BacklogIn, BacklogReasonIn, OriginConfirmationIn, OriginLandUse
@@ -128,8 +129,7 @@ class _Doer:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        first = session.execute(text("SELECT count(*) FROM certificate")).scalar_one()
-        self.serials = count(int(first) + 1)
+        self.serials = count(samples_sql.certificates(session.connection()) + 1)
         self.disputes: dict[int, int] = {}  # open ones, by parcel
 
     def __call__(self, event: Event) -> None:
@@ -186,10 +186,7 @@ class _Doer:
         )
 
     def _confirm(self, event: Event) -> None:
-        codes = self.session.execute(
-            text("SELECT land_use_code FROM parcel_land_use WHERE parcel_id = :id"),
-            {"id": event.parcel_id},
-        ).scalars()
+        codes = samples_sql.land_use_codes(self.session.connection(), event.parcel_id)
         origin.confirm(
             session=self.session,
             actor=_ward_officer(event.ward_code),
@@ -240,13 +237,7 @@ def make(engine: Engine, *, start: date, today: date, wards: Collection[str] | N
     """Play the drive from `start` to yesterday on the register (in `wards` only, if given);
     return the events done."""
     with engine.connect() as conn:
-        parcels = [
-            (int(i), str(w))
-            for i, w in conn.execute(
-                text("SELECT id, ward_code FROM parcel WHERE retired_at IS NULL ORDER BY id")
-            )
-            if wards is None or w in wards
-        ]
+        parcels = [(i, w) for i, w in samples_sql.live_parcels(conn) if wards is None or w in wards]
     events = plan(parcels, start, today)
     by_day: dict[date, list[Event]] = {}
     for event in events:
@@ -254,10 +245,7 @@ def make(engine: Engine, *, start: date, today: date, wards: Collection[str] | N
     doer: _Doer | None = None
     for day, todo in sorted(by_day.items()):
         with Session(engine) as session, session.begin():
-            session.execute(
-                text("SELECT set_config('registry.clock', :at, true)"),
-                {"at": f"{day} 09:00+07"},
-            )
+            samples_sql.date_writes(session.connection(), day)
             if doer is None:
                 doer = _Doer(session)
             doer.session = session
