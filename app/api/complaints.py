@@ -12,7 +12,7 @@ from app.api.rate_limit import SlidingWindow
 from app.api.responses import etag, problems
 from app.domain.codes import ComplaintStatus
 from app.domain.patterns import WARD_CODE_ONLY
-from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
+from app.schemas.complaints import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
 from app.services import complaints
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.config import STORAGE_SRID
-
 from app.db.parcel_search import BBOX_AREA, bbox_params
 
 # one ward (w) as a GeoJSON Feature, its boundary in :srid
@@ -61,9 +60,7 @@ def boundaries(conn: Connection, digits: int) -> dict[str, str]:
     return {str(code): str(geometry) for code, geometry in rows}
 
 
-def upsert(
-    conn: Connection, *, code: str, name: str, kind: str, wkb: bytes, srid: int
-) -> None:
+def upsert(conn: Connection, *, code: str, name: str, kind: str, wkb: bytes, srid: int) -> None:
     """Add a ward, or replace its name, kind and boundary (given in `srid`)."""
     conn.execute(
         text(

@@ -1,15 +1,15 @@
-"""Dispute and complaint bodies."""
+"""Bodies of disputes over a parcel: opened, resolved, read."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from app.domain.codes import ComplaintChannel, ComplaintStatus, DisputeKind
+from app.domain.codes import DisputeKind
 from app.schemas.parcels import StrictModel
-from app.schemas.types import TRIM, Day, Name, Phone, WardCode, text
+from app.schemas.types import TRIM, Day, Name, text
 
 
 class DisputeIn(StrictModel):
@@ -45,52 +45,3 @@ class DisputeOut(BaseModel):
     opened_by: str
     resolved_by: str | None
     version: int
-
-
-class ComplaintIn(StrictModel):
-    """A complaint from a citizen, by the hotline or otherwise."""
-
-    parcel_id: int | None = Field(None, gt=0)
-    ward_code: WardCode | None = None
-    dossier_ref: str | None = Field(None, max_length=100)
-    channel: ComplaintChannel = "web"
-    reporter_name: str | None = Field(None, max_length=200, examples=["Ngô Văn Sơn"])
-    reporter_phone: Phone | None = Field(None, examples=["0912 345 678"])
-    content: Annotated[str, text(5, 5000), TRIM] = Field(
-        examples=["Hồ sơ nộp từ tháng 3 nhưng chưa nhận được giấy chứng nhận."],
-    )
-
-
-class ComplaintUpdate(StrictModel):
-    """Staff handling of a complaint."""
-
-    status: ComplaintStatus
-    # a blank response would let a complaint count as answered without an answer
-    response: Annotated[str, text(1, 5000), TRIM] | None = None
-
-
-class ComplaintOut(BaseModel):
-    """A complaint and its handling."""
-
-    id: int
-    parcel_id: int | None
-    ward_code: str | None
-    dossier_ref: str | None
-    channel: str
-    reporter_name: str | None
-    reporter_phone: str | None
-    content: str
-    status: ComplaintStatus
-    response: str | None
-    handled_by: str | None
-    received_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class ComplaintReceipt(BaseModel):
-    """What the person who complained gets back: a number to quote."""
-
-    id: int
-    status: Literal["received"]
-    received_at: datetime

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, or_, select, text
+from sqlalchemy import Connection, Select, String, cast, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditEvent, ParcelVersion
@@ -87,7 +87,7 @@ def query(
         statement = statement.where(AuditEvent.ward_code == ward_code)
     if parcel_id is not None:
         imports = (
-            select(text("import_id::text"))
+            select(cast(ParcelVersion.import_id, String))
             .select_from(ParcelVersion)
             .where(ParcelVersion.parcel_id == parcel_id, ParcelVersion.import_id.is_not(None))
         )

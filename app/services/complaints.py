@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Complaint, Ward
 from app.domain.permissions import Action, Actor, Role
 from app.errors import Forbidden, InvalidInput, NotFound, UnknownWard, WardMismatch
-from app.schemas.disputes import ComplaintIn, ComplaintOut, ComplaintUpdate
+from app.schemas.complaints import ComplaintIn, ComplaintOut, ComplaintUpdate
 from app.services import audit
 from app.services.parcels import authorize, check_version, load
 

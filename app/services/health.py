@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from app.db import server_info
 from app.errors import DatabaseUnavailable
 
 
@@ -22,13 +23,8 @@ def probe_database(*, engine: Engine) -> DatabaseProbe:
     """Return the PostGIS version and schema revision; raise DatabaseUnavailable if down."""
     try:
         with engine.connect() as conn:
-            postgis = conn.execute(text("SELECT postgis_version()")).scalar_one()
-            revision = conn.execute(
-                text(
-                    "SELECT version_num FROM alembic_version "
-                    "WHERE to_regclass('alembic_version') IS NOT NULL"
-                )
-            ).scalar_one_or_none()
+            postgis = server_info.postgis_version(conn)
+            revision = server_info.schema_revision(conn)
     except OperationalError as exc:
         raise DatabaseUnavailable(
             "The registry cannot reach its PostgreSQL database; check that it runs "

@@ -12,10 +12,9 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.db import coverage_sql
+from app.db import coverage_sql, snapshot_store
 from app.domain import clock, progress
 from app.domain.progress import Period
 from app.services import coverage
@@ -30,26 +29,13 @@ def ensure(session: Session, period: Period, today: date | None = None) -> int:
     first = coverage_sql.first_day(session)
     if first is None:
         return 0
-    taken = set(
-        session.execute(
-            text("SELECT period_end FROM stat_snapshot WHERE period = :period"),
-            {"period": period},
-        ).scalars()
-    )
+    taken = snapshot_store.taken(session.connection(), period)
     count = 0
     for end in progress.closed_period_ends(first, today, period):
         if end in taken:
             continue
         document = coverage.as_of(session, end)
-        inserted = session.execute(
-            text(
-                "INSERT INTO stat_snapshot (period, period_end, figures)"
-                " VALUES (:period, :end, CAST(:figures AS jsonb)) ON CONFLICT DO NOTHING"
-                " RETURNING 1"
-            ),
-            {"period": period, "end": end, "figures": json.dumps(document, default=str)},
-        ).first()
-        count += inserted is not None
+        count += snapshot_store.store(session.connection(), period, end, document)
     return count
 
 
@@ -57,24 +43,12 @@ def stored(
     session: Session, period: Period, start: date | None = None, end: date | None = None
 ) -> list[tuple[date, dict[str, Any]]]:
     """Return the snapshots of the period kind between two days, oldest first."""
-    rows = session.execute(
-        text(
-            "SELECT period_end, figures FROM stat_snapshot WHERE period = :period"
-            " AND (CAST(:start AS date) IS NULL OR period_end >= :start)"
-            " AND (CAST(:end AS date) IS NULL OR period_end <= :end) ORDER BY period_end"
-        ),
-        {"period": period, "start": start, "end": end},
-    )
-    return [(row[0], row[1]) for row in rows]
+    return snapshot_store.between(session.connection(), period, start, end)
 
 
 def one(session: Session, period: Period, end: date) -> dict[str, Any] | None:
     """Return the snapshot of the period ending on `end`, if taken."""
-    figures: dict[str, Any] | None = session.execute(
-        text("SELECT figures FROM stat_snapshot WHERE period = :period AND period_end = :end"),
-        {"period": period, "end": end},
-    ).scalar()
-    return figures
+    return snapshot_store.one(session.connection(), period, end)
 
 
 def blocks(document: dict[str, Any]) -> dict[str | None, dict[str, Any]]:

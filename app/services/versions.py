@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import parcel_versions
 from app.db.models import Parcel, ParcelVersion
 from app.domain.permissions import Actor
 from app.errors import NotFound
@@ -29,9 +30,7 @@ def record(*, session: Session, parcel: Parcel, actor: Actor, action: str) -> Pa
     Call after the change is flushed, in the same transaction.
     """
     session.flush()
-    snapshot, now = session.execute(
-        text("SELECT parcel_snapshot(:id), clock_timestamp()"), {"id": parcel.id}
-    ).one()
+    snapshot, now = parcel_versions.snapshot(session.connection(), parcel.id)
     current = session.scalars(
         select(ParcelVersion)
         .where(ParcelVersion.parcel_id == parcel.id, ParcelVersion.valid_to.is_(None))

@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 import shapely
 from shapely import to_wkb
 
-from app.config import STORAGE_SRID
-from app.db import extents, queries
+from app.db import code_lists, extents, queries
 from app.db import wards as db_wards
 from app.domain import patterns
 from app.domain.permissions import Actor
@@ -158,21 +156,13 @@ def import_file(
             raise InvalidInput(f"Ward {code} cannot be imported: {problem}.")
         try:
             with session.begin_nested():
-                session.execute(
-                    text(
-                        "INSERT INTO ward (code, name, kind, boundary) VALUES (:code, :name,"
-                        f" :kind, ST_Multi(ST_Transform(ST_GeomFromWKB(:wkb, :srid),"
-                        f" {STORAGE_SRID}))) ON CONFLICT (code) DO UPDATE SET"
-                        " name = EXCLUDED.name, kind = EXCLUDED.kind,"
-                        " boundary = EXCLUDED.boundary"
-                    ),
-                    {
-                        "code": code,
-                        "name": name,
-                        "kind": kind,
-                        "wkb": to_wkb(geometry),
-                        "srid": detected.epsg,
-                    },
+                db_wards.upsert(
+                    session.connection(),
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    wkb=to_wkb(geometry),
+                    srid=detected.epsg,
                 )
         except DBAPIError as exc:
             # e.g. a boundary that becomes invalid once transformed
@@ -226,21 +216,9 @@ def import_crosswalk(*, session: Session, actor: Actor, data: bytes) -> int:
 
 def land_use_types(*, session: Session) -> Any:
     """Return the land-use code list with group names, current codes first."""
-    return session.execute(
-        text(
-            "SELECT coalesce(json_agg(json_build_object('code', t.code, 'name', t.name,"
-            " 'group', t.group_code, 'group_name', g.name, 'is_current', t.is_current,"
-            " 'replaced_by', t.replaced_by) ORDER BY NOT t.is_current, g.sort_order, t.code),"
-            " '[]') FROM land_use_type t JOIN land_use_group g ON g.code = t.group_code"
-        )
-    ).scalar_one()
+    return code_lists.land_use_types(session.connection())
 
 
 def land_origin_types(*, session: Session) -> Any:
     """Return the land-origin code list."""
-    return session.execute(
-        text(
-            "SELECT coalesce(json_agg(json_build_object('code', code, 'name', name)"
-            " ORDER BY sort_order), '[]') FROM land_origin_type"
-        )
-    ).scalar_one()
+    return code_lists.land_origin_types(session.connection())
