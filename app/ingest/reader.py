@@ -15,7 +15,7 @@ import pyogrio
 from pyogrio import raw as pyogrio_raw
 
 from app.ingest import vntext
-from app.ingest.archive import Dataset
+from app.ingest.upload import Dataset
 
 # .cpg contents seen in the wild -> Python codec names
 CPG_CODECS = {

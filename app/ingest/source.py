@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from app.errors import FileRefused
-from app.ingest import archive, reader
+from app.ingest import reader, upload
 from app.limits import MAX_IMPORT_FEATURES
 from app.spatial import crs_detect
 from app.spatial.sanity import coordinate_problem
@@ -24,10 +24,10 @@ from app.spatial.sanity import coordinate_problem
 
 def open_dataset(
     source: Path, workdir: Path, max_features: int = MAX_IMPORT_FEATURES
-) -> tuple[archive.Dataset, int]:
+) -> tuple[upload.Dataset, int]:
     """Open an upload safely in `workdir` and count its features; raise FileRefused."""
     try:
-        dataset = archive.open_upload(source, workdir)
+        dataset = upload.open_upload(source, workdir)
     except OSError as exc:  # a path given on the command line that is not there
         raise FileRefused(f"cannot be read: {exc.strerror}", slug="unreadable") from None
     try:
@@ -44,7 +44,7 @@ def open_dataset(
     return dataset, total
 
 
-def chunks(dataset: archive.Dataset, size: int) -> Iterator[reader.Features]:
+def chunks(dataset: upload.Dataset, size: int) -> Iterator[reader.Features]:
     """Yield the dataset's features `size` at a time, text decoded; raise FileRefused."""
     try:
         yield from reader.read_chunks(dataset, size)
@@ -53,7 +53,7 @@ def chunks(dataset: archive.Dataset, size: int) -> Iterator[reader.Features]:
 
 
 def detect_crs(
-    dataset: archive.Dataset, crs_wkt: str | None, stated: int | None
+    dataset: upload.Dataset, crs_wkt: str | None, stated: int | None
 ) -> crs_detect.DetectedCrs:
     """Return the CRS of a dataset: the one the uploader states, else the .prj's (a
     shapefile), else the one the file declares (`crs_wkt`, as GDAL reads it). The zone is

@@ -22,8 +22,8 @@ from shapely.geometry import Polygon
 
 from app import config
 from app.errors import FileRefused
-from app.ingest import archive
-from app.ingest.archive import Dataset, UploadLimits, open_upload
+from app.ingest import file_kinds
+from app.ingest.upload import Dataset, UploadLimits, open_upload
 
 CORPUS = Path(config.PROJECT_ROOT).parent / "shared" / "testdata" / "shapefile-edgecases"
 MiB = 1024**2
@@ -429,7 +429,7 @@ def test_a_single_feature_is_geojson_too(tmp_path: Path, workdir: Path) -> None:
 def test_a_large_geojson_is_sniffed_not_parsed(
     geojson: bytes, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "_JSON_PARSE_MAX", 100)
+    monkeypatch.setattr(file_kinds, "JSON_PARSE_MAX", 100)
     assert open_upload(write(tmp_path / "big", geojson), workdir).kind == "geojson"
     refused = refusal(write(tmp_path / "big2", b'{"rows": [' + b"1," * 100 + b"1]}"), workdir)
     assert (refused.status, refused.slug) == (415, "not-a-dataset")
