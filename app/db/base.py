@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -18,3 +18,8 @@ class Base(DeclarativeBase):
     """Base of every ORM table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def timestamptz() -> DateTime:
+    """Return the column type of every instant the register keeps: a timestamp with zone."""
+    return DateTime(timezone=True)

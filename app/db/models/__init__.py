@@ -1,0 +1,59 @@
+"""ORM tables, one module per subject. The schema itself is made only by the Alembic
+revisions in migrations/; importing this package registers every table on Base.metadata."""
+
+from app.db.models.history import AuditEvent, ParcelLineage, ParcelVersion
+from app.db.models.operations import ApiKey, IdempotentRequest, ImportIssue, ImportJob
+from app.db.models.register import (
+    CommuneCrosswalk,
+    LandOriginType,
+    LandUseGroup,
+    LandUseType,
+    Parcel,
+    ParcelLandUse,
+    Ward,
+)
+from app.db.models.rights import (
+    BacklogReason,
+    Certificate,
+    Complaint,
+    Dispute,
+    DossierReturn,
+    Holder,
+)
+from app.db.models.statistics import (
+    COUNTER_MEASURES,
+    CoverageTarget,
+    StatSnapshot,
+    stat_day,
+    stat_delta,
+    stat_total,
+)
+
+__all__ = [
+    "COUNTER_MEASURES",
+    "ApiKey",
+    "AuditEvent",
+    "BacklogReason",
+    "Certificate",
+    "CommuneCrosswalk",
+    "Complaint",
+    "CoverageTarget",
+    "Dispute",
+    "DossierReturn",
+    "Holder",
+    "IdempotentRequest",
+    "ImportIssue",
+    "ImportJob",
+    "LandOriginType",
+    "LandUseGroup",
+    "LandUseType",
+    "Parcel",
+    "ParcelLandUse",
+    "ParcelLineage",
+    "ParcelVersion",
+    "StatSnapshot",
+    "Ward",
+    "stat_day",
+    "stat_delta",
+    "stat_total",
+]
