@@ -3,9 +3,9 @@
 HTTP (app.api) reaches the register through the services only; the services hold the use
 cases over the database (app.db, where all hand-written SQL lives) and the file work
 (app.ingest, which knows nothing of services or the database); code lists, patterns and
-rules live in app.domain, which imports nothing else of the app; errors are plain domain
-errors (app.errors), rendered as problem+json by app.api.problems. The entry points
-(app.main, app.cli) wire everything and may import anything.
+rules live in app.domain, which imports nothing else of the app but the errors it raises;
+errors are plain domain errors (app.errors), rendered as problem+json by app.api.problems.
+The entry points (app.main, app.cli) wire everything and may import anything.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 BASE = {"app.domain", "app.errors", "app.limits"}
 # what each part of the app may import of the app itself
 MAY_IMPORT: dict[str, set[str]] = {
-    "app.domain": {"app.domain"},
+    "app.domain": {"app.domain", "app.errors"},
     "app.errors": set(),
     "app.limits": set(),
     "app.config": {"app.limits"},

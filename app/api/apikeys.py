@@ -9,10 +9,9 @@ from fastapi import APIRouter, Path
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.responses import problems
-from app.domain.permissions import Action
+from app.domain.permissions import Action, authorize
 from app.schemas.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from app.services import apikeys
-from app.services.parcels import authorize
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
 

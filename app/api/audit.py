@@ -11,10 +11,9 @@ from app.api.deps import SessionDep
 from app.api.params import Instant
 from app.api.responses import problems
 from app.domain.patterns import WARD_CODE_ONLY
-from app.domain.permissions import Action
+from app.domain.permissions import Action, authorize
 from app.schemas.audit import AuditEventOut, AuditPage
 from app.services import audit
-from app.services.parcels import authorize
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -16,10 +16,9 @@ from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
 from app.domain.imports import ImportOptions
 from app.domain.patterns import WARD_CODE_ONLY
-from app.domain.permissions import Action, Actor
+from app.domain.permissions import Action, Actor, authorize
 from app.errors import InvalidFieldMap, NotAsDeclared, Unauthenticated
 from app.services import imports
-from app.services.parcels import authorize
 from app.spatial.crs import SUPPORTED
 
 router = APIRouter(prefix="/imports", tags=["imports"])

@@ -25,7 +25,7 @@ from app.domain import clock
 from app.domain.parcel_filter import ParcelFilter
 from app.errors import InvalidFilter, NotAsDeclared, NotFound
 from app.limits import MAX_PAGE_SIZE
-from app.services import parcel_search, parcels, wards
+from app.services import parcel_search, parcel_views, wards
 from app.spatial import crs as crs_codes
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -305,7 +305,7 @@ def item(
         # ASCII digits only ("³" is a digit to str.isdigit), and within a bigint
         if re.fullmatch(r"[0-9]{1,18}", feature_id) is None:
             raise NotFound(f"There is no parcel {feature_id}.")
-        feature, _ = parcels.feature(
+        feature, _ = parcel_views.feature(
             session=session, actor=actor, parcel_id=int(feature_id), crs=srid
         )
     else:

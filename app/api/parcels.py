@@ -24,7 +24,16 @@ from app.schemas.parcels import (
     VersionOut,
 )
 from app.schemas.transitions import TransitionIn
-from app.services import disputes, origin, parcels, transitions, versions
+from app.services import (
+    disputes,
+    origin,
+    parcel_lineage,
+    parcel_lookup,
+    parcel_views,
+    parcels,
+    transitions,
+    versions,
+)
 from app.spatial import crs as crs_codes
 
 router = APIRouter(prefix="/parcels", tags=["parcels"])
@@ -69,7 +78,7 @@ FEATURE: dict[int | str, dict[str, Any]] = {
 def _feature_response(
     session: SessionDep, actor: Actor, parcel_id: int, status_code: int = 200, crs: str = "4326"
 ) -> GeoJSONResponse:
-    body, version = parcels.feature(session=session, actor=actor, parcel_id=parcel_id, crs=crs)
+    body, version = parcel_views.feature(session=session, actor=actor, parcel_id=parcel_id, crs=crs)
     headers = {"ETag": etag(version)}
     if status_code == 201:
         headers["Location"] = f"/parcels/{parcel_id}"
@@ -110,7 +119,7 @@ def read_parcel(
 
     Holders' names and ID numbers are included only for staff allowed to see personal data.
     """
-    body, version = parcels.feature(
+    body, version = parcel_views.feature(
         session=session, actor=actor, parcel_id=parcel_id, crs=crs, at=as_of
     )
     return GeoJSONResponse(body, headers={"ETag": etag(version)})
@@ -283,7 +292,7 @@ def split_parcel(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Split a parcel into parts that cover it exactly; it is retired, the parts link to it."""
-    children = parcels.split(
+    children = parcel_lineage.split(
         session=session, actor=actor, parcel_id=parcel_id, if_match=if_match, data=data
     )
     return {"parent": parcel_id, "children": [c.id for c in children]}
@@ -299,7 +308,7 @@ def split_parcel(
 )
 def merge_parcels(data: MergeIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Merge adjacent parcels into a new one; they are retired and linked to it."""
-    merged = parcels.merge(session=session, actor=actor, data=data)
+    merged = parcel_lineage.merge(session=session, actor=actor, data=data)
     return {"parents": sorted(data.versions), "child": merged.id}
 
 
@@ -336,7 +345,7 @@ def open_dispute(
 ) -> DisputeOut:
     """Record a dispute; while it is open the parcel cannot become eligible or signed."""
     dispute = disputes.open_dispute(session=session, actor=actor, parcel_id=parcel_id, data=data)
-    parcel = parcels.load(session=session, parcel_id=parcel_id)
+    parcel = parcel_lookup.load(session=session, parcel_id=parcel_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
     response.headers["ETag"] = etag(dispute.version)
     return disputes.to_out(dispute, actor, parcel.ward_code)

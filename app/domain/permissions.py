@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.errors import Forbidden, Unauthenticated
+
 
 class Role(StrEnum):
     """The roles an API key can carry; anonymous callers have none."""
@@ -101,3 +103,14 @@ def may(actor: Actor, action: Action, ward_code: str | None = None) -> bool:
     if actor.role is Role.WARD_OFFICER and action in WARD_SCOPED:
         return ward_code is None or ward_code == actor.ward_code
     return True
+
+
+def authorize(actor: Actor, action: Action, ward_code: str | None = None) -> None:
+    """Raise Unauthenticated (no key) or Forbidden unless the actor may do `action`."""
+    if actor.role is None:
+        raise Unauthenticated(
+            f"{action.value} needs an API key: send 'Authorization: Bearer <key>'."
+        )
+    if not may(actor, action, ward_code):
+        where = f" in ward {ward_code}" if ward_code else ""
+        raise Forbidden(f"{actor.label} may not do {action.value}{where}.")

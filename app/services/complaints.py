@@ -6,11 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Complaint, Ward
-from app.domain.permissions import Action, Actor, Role
+from app.domain.permissions import Action, Actor, Role, authorize
+from app.domain.preconditions import check_version
 from app.errors import Forbidden, InvalidInput, NotFound, UnknownWard, WardMismatch
 from app.schemas.complaints import ComplaintIn, ComplaintOut, ComplaintUpdate
 from app.services import audit
-from app.services.parcels import authorize, check_version, load
+from app.services.parcel_lookup import load
 
 # received -> in_progress -> resolved; a complaint answered at once may go straight to resolved
 NEXT_STATUS = {

@@ -6,11 +6,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Dispute, Parcel
-from app.domain.permissions import Action, Actor, may
+from app.domain.permissions import Action, Actor, authorize, may
+from app.domain.preconditions import check_version
 from app.errors import Conflict, DayOutOfRange, NotFound, ParcelRetired
 from app.schemas.disputes import DisputeIn, DisputeOut, DisputeResolveIn
 from app.services import versions
-from app.services.parcels import authorize, check_version, load
+from app.services.parcel_lookup import load
 
 
 def to_out(dispute: Dispute, actor: Actor, ward_code: str) -> DisputeOut:

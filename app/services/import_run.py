@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 from app.db import import_sql
 from app.domain.imports import ImportOptions, Issue
 from app.errors import FileRefused
-from app.ingest import archive, checks, parcel_rows
+from app.ingest import checks, parcel_rows, upload
 from app.ingest import source as source_file
 from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
 from app.limits import MAX_IMPORT_FEATURES
@@ -102,7 +102,7 @@ def run(
 
 
 def _stage(
-    conn: Connection, dataset: archive.Dataset, total: int, options: ImportOptions, tick: Progress
+    conn: Connection, dataset: upload.Dataset, total: int, options: ImportOptions, tick: Progress
 ) -> _Staged:
     """Read, check and COPY the file a chunk at a time; then drop duplicate keys."""
     keys: list[str | None] = []

@@ -6,11 +6,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db.models import BacklogReason, LandOriginType, Parcel, ParcelLandUse
-from app.domain.permissions import Action, Actor
+from app.domain.permissions import Action, Actor, authorize
+from app.domain.preconditions import check_version
 from app.errors import InvalidInput, ParcelRetired
 from app.schemas.parcels import BacklogIn, OriginConfirmationIn
 from app.services import versions
-from app.services.parcels import authorize, check_version, load
+from app.services.parcel_lookup import load
 
 
 def confirm(

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import report_queries
-from app.domain.permissions import Action, Actor
-from app.services.parcels import authorize
+from app.domain.permissions import Action, Actor, authorize
 
 
 def undelivered(

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import target_store
-from app.domain.permissions import Action, Actor
+from app.domain.permissions import Action, Actor, authorize
 from app.errors import NotFound
 from app.services import audit
-from app.services.parcels import authorize
 
 
 def listing(session: Session) -> list[dict[str, Any]]:

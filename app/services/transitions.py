@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Certificate, DossierReturn, Parcel
 from app.domain import lifecycle
-from app.domain.permissions import Action, Actor
+from app.domain.permissions import Action, Actor, authorize
+from app.domain.preconditions import check_version
 from app.errors import Conflict, TransitionRefused
 from app.schemas.transitions import ToDelivered, ToReturned, ToSigned, TransitionIn
 from app.services import versions
-from app.services.parcels import authorize, check_version, load
+from app.services.parcel_lookup import load
 
 
 def _current_certificate(session: Session, parcel_id: int) -> Certificate | None:
