@@ -1,4 +1,5 @@
-"""Set-based SQL of an import: COPY into staging, checks, overlaps, upsert with versions.
+"""Set-based SQL of an import: COPY into staging, the checks, the overlaps (the write:
+import_upsert).
 
 Everything runs in the caller's transaction: an import is written whole or not at all.
 """
@@ -39,7 +40,8 @@ def _sql(conn: Connection, statement: str) -> str:
     return _WORK_TABLE.sub(lambda m: f"{WORK_SCHEMA}.{m[1]}_{import_id:d}", statement)
 
 
-def _execute(conn: Connection, statement: str, params: dict[str, Any] | None = None) -> Any:
+def execute(conn: Connection, statement: str, params: dict[str, Any] | None = None) -> Any:
+    """Run a statement on this import's own working tables."""
     return conn.execute(text(_sql(conn, statement)), params or {})
 
 
@@ -54,8 +56,8 @@ def create_stage(conn: Connection, import_id: int) -> None:
     """
     conn.info["import_id"] = import_id
     # JIT compiles each big statement for up to a second and wins nothing back here
-    _execute(conn, "SET LOCAL jit = off")
-    _execute(
+    execute(conn, "SET LOCAL jit = off")
+    execute(
         conn,
         "CREATE UNLOGGED TABLE import_stage (source_row int, commune text, sheet_no int,"
         " parcel_no int, legal_area numeric, land_use text, holder text, address text,"
@@ -65,7 +67,7 @@ def create_stage(conn: Connection, import_id: int) -> None:
 
 def drop_work(conn: Connection) -> None:
     """Drop the import's working tables (in its transaction, before it commits)."""
-    _execute(conn, "DROP TABLE IF EXISTS import_stage, import_row, import_match, import_changed")
+    execute(conn, "DROP TABLE IF EXISTS import_stage, import_row, import_match, import_changed")
     del conn.info["import_id"]
 
 
@@ -109,12 +111,12 @@ def copy_rows(
 
 def drop_staged(conn: Connection, rows: Iterable[int]) -> None:
     """Leave these source rows out of the staging table."""
-    _execute(conn, "DELETE FROM import_stage WHERE source_row = ANY(:rows)", {"rows": list(rows)})
+    execute(conn, "DELETE FROM import_stage WHERE source_row = ANY(:rows)", {"rows": list(rows)})
 
 
 def prepare(conn: Connection, srid: int) -> None:
     """Transform staged geometry to the storage CRS and resolve ward and land-use codes."""
-    _execute(
+    execute(
         conn,
         (
             "CREATE UNLOGGED TABLE import_row AS"
@@ -134,13 +136,13 @@ def prepare(conn: Connection, srid: int) -> None:
             " LEFT JOIN land_use_type t ON t.code = upper(s.land_use)"
         ),
     )
-    _execute(conn, "CREATE INDEX ON import_row USING gist (geom)")
-    _execute(conn, "ANALYZE import_row")
+    execute(conn, "CREATE INDEX ON import_row USING gist (geom)")
+    execute(conn, "ANALYZE import_row")
 
 
 def rejections(conn: Connection) -> list[tuple[int, str]]:
     """Return (source row, reason) of rows the register cannot take, and drop them."""
-    rows = _execute(
+    rows = execute(
         conn,
         (
             "SELECT source_row, CASE"
@@ -159,7 +161,7 @@ def rejections(conn: Connection) -> list[tuple[int, str]]:
     ).all()
     rejected = [(int(r[0]), str(r[1])) for r in rows if r[1] is not None]
     if rejected:
-        _execute(
+        execute(
             conn,
             ("DELETE FROM import_row WHERE source_row = ANY(:rows)"),
             {"rows": [r for r, _ in rejected]},
@@ -169,7 +171,7 @@ def rejections(conn: Connection) -> list[tuple[int, str]]:
 
 def area_warnings(conn: Connection, tolerance: float) -> list[tuple[int, str]]:
     """Return rows whose declared area differs from the computed one by more than tolerance."""
-    rows = _execute(
+    rows = execute(
         conn,
         (
             "SELECT source_row, legal_area, round(ST_Area(geom)::numeric, 1) FROM import_row"
@@ -185,7 +187,7 @@ def area_warnings(conn: Connection, tolerance: float) -> list[tuple[int, str]]:
 
 def land_use_notes(conn: Connection) -> list[tuple[int, str]]:
     """Return rows whose old land-use code was mapped to the current one."""
-    rows = _execute(
+    rows = execute(
         conn, ("SELECT source_row, land_use, land_use_code FROM import_row WHERE land_use_old")
     ).all()
     return [(int(r[0]), f"old land-use code {r[1]} recorded as {r[2]}") for r in rows]
@@ -197,7 +199,7 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
     Overlaps are between incoming features, and with registered parcels other than the ones
     the import replaces (same key).
     """
-    within = _execute(
+    within = execute(
         conn,
         (
             "SELECT a.source_row, b.source_row, b.commune, b.sheet_no, b.parcel_no,"
@@ -211,7 +213,7 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
         ),
         {"tol": tolerance_m2},
     ).all()
-    registered = _execute(
+    registered = execute(
         conn,
         (
             "SELECT s.source_row, p.id, p.survey_commune_code, p.sheet_no, p.parcel_no,"
@@ -248,157 +250,4 @@ def overlaps(conn: Connection, tolerance_m2: float) -> list[tuple[int, int | Non
 
 def drop_rows(conn: Connection, rows: Iterable[int]) -> None:
     """Leave these source rows out of what is written."""
-    _execute(conn, "DELETE FROM import_row WHERE source_row = ANY(:rows)", {"rows": list(rows)})
-
-
-def upsert(conn: Connection, *, import_id: int, actor: str, has_holder: bool) -> dict[str, int]:
-    """Insert new parcels, update changed ones with a new version, leave the same ones be.
-
-    Statuses are never touched: a parcel whose certificate is signed keeps it.
-    """
-    _execute(
-        conn,
-        (
-            "CREATE UNLOGGED TABLE import_match AS"
-            " SELECT m.*, m.attributes_same AND m.land_use_same AND m.holder_same AS unchanged,"
-            # new parcels get their ids here, so that no pass over the rows has to fetch them
-            " coalesce(m.old_id, nextval(pg_get_serial_sequence('parcel', 'id'))) AS parcel_id"
-            " FROM (SELECT r.*, p.id AS old_id,"
-            " ARRAY(SELECT u.land_use_code FROM parcel_land_use u WHERE u.parcel_id = p.id)"
-            "  = ARRAY[r.land_use_code] AS land_use_same,"
-            " NOT :has_holder OR ARRAY(SELECT h.name FROM holder h"
-            "  WHERE h.parcel_id = p.id ORDER BY h.position)"
-            "  = CASE WHEN r.holder IS NULL THEN '{}'::text[] ELSE ARRAY[r.holder] END"
-            "  AS holder_same,"
-            " p.id IS NOT NULL AND p.geom = r.geom"
-            "  AND p.legal_area_m2 IS NOT DISTINCT FROM r.legal_area"
-            "  AND p.address IS NOT DISTINCT FROM r.address"
-            "  AND p.extra = r.extra AS attributes_same"
-            " FROM import_row r LEFT JOIN parcel p"
-            "  ON (p.survey_commune_code, p.sheet_no, p.parcel_no) = (r.commune, r.sheet_no,"
-            "  r.parcel_no) AND p.retired_at IS NULL) m"
-        ),
-        {"has_holder": has_holder},
-    )
-    row = _execute(
-        conn,
-        (
-            "SELECT count(*) FILTER (WHERE unchanged),"
-            " count(*) FILTER (WHERE old_id IS NOT NULL AND NOT unchanged),"
-            " count(*) FILTER (WHERE old_id IS NULL) FROM import_match"
-        ),
-    ).one()
-    counts = {"unchanged": int(row[0]), "updated": int(row[1]), "inserted": int(row[2])}
-    # new parcels, at version 1
-    _execute(
-        conn,
-        (
-            "INSERT INTO parcel (id, survey_commune_code, ward_code, sheet_no, parcel_no, geom,"
-            " area_m2, legal_area_m2, address, extra, version, land_use_group)"
-            " SELECT m.parcel_id, m.commune, m.ward_code, m.sheet_no, m.parcel_no, m.geom,"
-            " round(ST_Area(m.geom)::numeric, 2), m.legal_area, m.address, m.extra, 1,"
-            # the group its one land use gives it: the trigger on land uses then finds it set
-            " t.group_code FROM import_match m"
-            " LEFT JOIN land_use_type t ON t.code = m.land_use_code WHERE m.old_id IS NULL"
-        ),
-    )
-    _execute(
-        conn,
-        (
-            "CREATE UNLOGGED TABLE import_changed AS"
-            " SELECT m.*, (m.old_id IS NULL) AS is_new, v.version AS old_version,"
-            " v.snapshot AS old_snapshot FROM import_match m"
-            " LEFT JOIN parcel_version v ON v.parcel_id = m.parcel_id AND v.valid_to IS NULL"
-            " WHERE NOT m.unchanged"
-        ),
-    )
-    # changed parcels: new geometry and attributes; status and certificate stay
-    _execute(
-        conn,
-        (
-            "UPDATE parcel p SET geom = c.geom, ward_code = c.ward_code,"
-            " area_m2 = round(ST_Area(c.geom)::numeric, 2), legal_area_m2 = c.legal_area,"
-            " address = c.address, extra = c.extra"
-            " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
-        ),
-    )
-    # land uses and holders are replaced only when the file says otherwise: what the file
-    # cannot carry (origin codes, ID numbers, holder kinds) survives a change of address
-    _execute(
-        conn,
-        (
-            "DELETE FROM parcel_land_use u USING import_changed c WHERE u.parcel_id = c.parcel_id"
-            " AND NOT c.land_use_same;"
-            " INSERT INTO parcel_land_use (parcel_id, land_use_code, area_m2)"
-            " SELECT c.parcel_id, c.land_use_code,"
-            "  coalesce(c.legal_area, round(ST_Area(c.geom)::numeric, 2))"
-            " FROM import_changed c WHERE NOT c.land_use_same;"
-            " UPDATE parcel_land_use u"
-            " SET area_m2 = coalesce(c.legal_area, round(ST_Area(c.geom)::numeric, 2))"
-            " FROM import_changed c WHERE u.parcel_id = c.parcel_id AND c.land_use_same"
-        ),
-    )
-    if has_holder:
-        _execute(
-            conn,
-            (
-                "DELETE FROM holder h USING import_changed c WHERE h.parcel_id = c.parcel_id"
-                " AND NOT c.holder_same;"
-                " INSERT INTO holder (parcel_id, position, name, kind)"
-                " SELECT parcel_id, 1, holder, 'individual' FROM import_changed"
-                " WHERE holder IS NOT NULL AND NOT holder_same"
-            ),
-        )
-    # versions: close the current one, add the next with what changed
-    _execute(
-        conn,
-        (
-            "UPDATE parcel_version v SET valid_to = clock_timestamp() FROM import_changed c"
-            " WHERE v.parcel_id = c.parcel_id AND v.valid_to IS NULL"
-        ),
-        {"actor": actor, "import_id": import_id},
-    )
-    # the first version of a new parcel: its children are the file's land use and holder
-    # and nothing else (its id is new), so its document is built from them directly
-    _execute(
-        conn,
-        (
-            "INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
-            "  changes, snapshot, import_id)"
-            " SELECT c.parcel_id, 1, clock_timestamp(), :actor, 'import', '{}'::jsonb,"
-            "  parcel_document(p, jsonb_build_array(land_use_document(u.land_use_code,"
-            "   u.area_m2, u.origin_codes::text[])), NULL,"
-            "   CASE WHEN h.parcel_id IS NOT NULL"
-            "    THEN jsonb_build_array(holder_document(h.name, h.kind, h.id_number)) END,"
-            "   NULL, NULL), :import_id"
-            " FROM import_changed c JOIN parcel p ON p.id = c.parcel_id"
-            " JOIN parcel_land_use u ON u.parcel_id = c.parcel_id"
-            " LEFT JOIN holder h ON h.parcel_id = c.parcel_id"
-            " WHERE c.is_new"
-        ),
-        {"actor": actor, "import_id": import_id},
-    )
-    # the next version of a changed parcel, with what changed
-    _execute(
-        conn,
-        (
-            "INSERT INTO parcel_version (parcel_id, version, valid_from, actor, action,"
-            "  changes, snapshot, import_id)"
-            " SELECT c.parcel_id, coalesce(c.old_version, 0) + 1, clock_timestamp(), :actor,"
-            "  'import_update', jsonb_changes(c.old_snapshot, s.snapshot), s.snapshot,"
-            "  :import_id"
-            " FROM import_changed c"
-            " JOIN parcel_snapshots(ARRAY(SELECT parcel_id FROM import_changed"
-            "  WHERE NOT is_new)) s ON s.id = c.parcel_id"
-        ),
-        {"actor": actor, "import_id": import_id},
-    )
-    _execute(
-        conn,
-        (
-            " UPDATE parcel p SET version = c.old_version + 1, updated_at = clock_timestamp()"
-            " FROM import_changed c WHERE p.id = c.parcel_id AND NOT c.is_new"
-        ),
-        {"actor": actor, "import_id": import_id},
-    )
-    return counts
+    execute(conn, "DELETE FROM import_row WHERE source_row = ANY(:rows)", {"rows": list(rows)})

@@ -17,14 +17,12 @@ so that ``db down`` still finds the cluster by its data directory.
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import pwd
 import secrets
 import shutil
 import socket
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -32,7 +30,27 @@ from urllib.parse import quote
 import psycopg2
 from psycopg2 import sql
 
+from app.localdb.os_user import (
+    FALLBACK_ROOT,
+    LocalDbError,
+    resolve_home,
+    run,
+    runtime_user,
+)
 from app.localdb.packages import PgInstall, ensure_postgis
+
+__all__ = [
+    "FALLBACK_ROOT",
+    "SERVICE_USER",
+    "Cluster",
+    "LocalDbError",
+    "Status",
+    "destroy",
+    "down",
+    "resolve_home",
+    "status",
+    "up",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +65,6 @@ SERVICE_LIMITS = {
     "temp_file_limit": "4GB",
     "idle_in_transaction_session_timeout": "5min",
 }
-RUNTIME_OS_USER = "postgres"
-FALLBACK_ROOT = Path("/var/tmp/parcel-registry")
-
-
-class LocalDbError(Exception):
-    """The local cluster cannot be set up or started; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -116,71 +128,6 @@ class Status:
 
 
 # -- who runs the server ---------------------------------------------------------------------
-
-
-def _runtime_user() -> pwd.struct_passwd | None:
-    """Return the OS user the server must run as, or None to run as the current user."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam(RUNTIME_OS_USER)
-    except KeyError:
-        raise LocalDbError(
-            f"running as root, but there is no '{RUNTIME_OS_USER}' OS user to run PostgreSQL "
-            "(PostgreSQL refuses to run as root); install Debian's postgresql package, which "
-            "creates it, or run as a normal user"
-        ) from None
-
-
-def _run(
-    cmd: list[str], *, user: pwd.struct_passwd | None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run a command as the runtime user, capturing its output."""
-    kwargs: dict[str, object] = {}
-    env = dict(os.environ)
-    if user is not None:
-        kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-        env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
-    result = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd="/",
-        **kwargs,  # type: ignore[call-overload]
-    )
-    if check and result.returncode != 0:
-        output = (result.stderr or result.stdout).strip()
-        raise LocalDbError(f"{Path(cmd[0]).name} failed (exit {result.returncode}): {output}")
-    return result  # type: ignore[no-any-return]
-
-
-def _reachable_by(path: Path, user: pwd.struct_passwd) -> bool:
-    """Return whether `user` can enter every directory down to `path`."""
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    return _run(["test", "-x", str(probe)], user=user, check=False).returncode == 0
-
-
-def resolve_home(home: Path) -> Path:
-    """Return the state directory to use, moving it out of reach-less places when root."""
-    home = home.absolute()
-    user = _runtime_user()
-    if user is None or home.is_symlink() or _reachable_by(home.parent, user):
-        return home.resolve() if home.is_symlink() else home
-    digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
-    fallback = FALLBACK_ROOT / digest
-    fallback.mkdir(parents=True, exist_ok=True)
-    FALLBACK_ROOT.chmod(0o755)
-    if home.exists():
-        raise LocalDbError(
-            f"{home} exists but the '{user.pw_name}' user cannot reach it "
-            f"(a parent directory is closed to it); remove it or move the clone"
-        )
-    home.symlink_to(fallback, target_is_directory=True)
-    logger.info("%s is closed to %s; the cluster lives in %s", home.parent, user.pw_name, fallback)
-    return fallback
 
 
 # -- state -----------------------------------------------------------------------------------
@@ -259,7 +206,7 @@ def _initdb(cluster: Cluster, pg: PgInstall, user: pwd.struct_passwd | None) -> 
     if user is not None:
         for path in (cluster.home, cluster.password_file):
             os.chown(path, user.pw_uid, user.pw_gid)
-    _run(
+    run(
         [
             str(pg.bindir / "initdb"),
             "--pgdata",
@@ -302,7 +249,7 @@ def _start(cluster: Cluster, pg: PgInstall, user: pwd.struct_passwd | None) -> N
     if user is not None and not cluster.log_file.exists():
         cluster.log_file.touch(0o600)
         os.chown(cluster.log_file, user.pw_uid, user.pw_gid)
-    result = _run(
+    result = run(
         [
             str(pg.bindir / "pg_ctl"),
             "--pgdata",
@@ -383,7 +330,7 @@ def up(cluster: Cluster) -> str:
     Idempotent: a running cluster is left as it is.
     """
     pg = ensure_postgis()
-    user = _runtime_user()
+    user = runtime_user()
     _check_owner(cluster, user)
     if cluster.home.exists() and not cluster.password_file.exists() and cluster.data_dir.exists():
         raise LocalDbError(
@@ -415,9 +362,9 @@ def down(cluster: Cluster) -> bool:
     if _pid(cluster) is None:
         return False
     pg = ensure_postgis(install=False)
-    _run(
+    run(
         [str(pg.bindir / "pg_ctl"), "--pgdata", str(cluster.data_dir), "--mode", "fast", "stop"],
-        user=_runtime_user(),
+        user=runtime_user(),
     )
     return True
 

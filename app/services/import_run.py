@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from app.db import import_sql
+from app.db import import_sql, import_upsert
 from app.domain.imports import ImportOptions, Issue
 from app.errors import FileRefused
 from app.ingest import checks, parcel_rows, upload
@@ -203,7 +203,7 @@ def _check_and_write(
             ]
         tick(3 * report["read"] // 4, report["read"])
         report.update(
-            import_sql.upsert(
+            import_upsert.upsert(
                 conn,
                 import_id=import_id,
                 actor=actor,
