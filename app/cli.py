@@ -1,4 +1,4 @@
-"""The `parcel-registry` command: serve, db up|down|status|url, migrate, samples load."""
+"""The `parcel-registry` command: serve, db, migrate, wards, apikey, import, samples."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import PostgresDsn
 from sqlalchemy.orm import Session
@@ -223,11 +224,9 @@ def cmd_apikey(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     """Import a surveyor's file now, with a progress bar; exit 1 when the import fails."""
-    import json
-
     from app.db import migrate
     from app.db.session import make_engine
-    from app.domain.imports import ImportOptions
+    from app.domain.imports import ImportOptions, parse_field_map
     from app.errors import RegistryError
     from app.services import imports
 
@@ -235,9 +234,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     if not source.is_file():
         raise CliError(f"no file {source}")
     try:
-        field_map = json.loads(args.field_map) if args.field_map else {}
-    except json.JSONDecodeError as exc:
-        raise CliError(f"--field-map is not JSON: {exc}") from None
+        field_map = parse_field_map(args.field_map)
+    except RegistryError as exc:
+        raise CliError(f"--field-map: {exc.detail}") from None
     options = ImportOptions(
         crs=args.crs,
         field_map=field_map,
@@ -294,7 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command."""
     parser = argparse.ArgumentParser(prog="parcel-registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_service_commands(sub)
+    _add_register_commands(sub)
+    _add_data_commands(sub)
+    return parser
 
+
+def _add_service_commands(sub: Any) -> None:
+    """serve, db, migrate: running the service and its database."""
     serve = sub.add_parser("serve", help="migrate, load samples into an empty register, serve")
     serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default PORT or 8000)")
@@ -313,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--downgrade", metavar="REV", help="downgrade to REV instead (base: all)")
     mig.set_defaults(func=cmd_migrate)
 
+
+def _add_register_commands(sub: Any) -> None:
+    """wards, apikey: what the register is set up with."""
     wrd = sub.add_parser("wards", help="ward boundaries and old commune codes")
     wrd_sub = wrd.add_subparsers(dest="action", required=True)
     wrd_import = wrd_sub.add_parser("import", help="GeoJSON, GeoPackage or zipped shapefile")
@@ -338,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("id", type=int)
     key.set_defaults(func=cmd_apikey)
 
+
+def _add_data_commands(sub: Any) -> None:
+    """import, samples: parcels into the register."""
     imp = sub.add_parser("import", help="import a zipped shapefile, GeoPackage or GeoJSON")
     imp.add_argument("file")
     imp.add_argument("--crs", type=int, help="EPSG code when the .prj is missing or wrong")
@@ -357,7 +369,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="weeks of certification drive to play on them (default PARCELS_SAMPLE_HISTORY_WEEKS)",
     )
     smp.set_defaults(func=cmd_samples)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:

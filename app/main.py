@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.metadata import version
 
 import anyio
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
 
 from app.api import (
     apikeys,
@@ -46,16 +47,63 @@ WGS84 unless another CRS is asked for. Errors are RFC 9457 `application/problem+
 """
 
 
+ROUTERS = (
+    health.router,
+    parcel_queries.router,
+    parcels.router,
+    disputes.router,
+    complaints.router,
+    reports.router,
+    stats.router,
+    wards.router,
+    tiles.router,
+    ogc.router,
+    apikeys.router,
+    imports.router,
+    audit.router,
+    dashboard.router,
+)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Return the registry's FastAPI application, bound to the settings' database."""
     engine = make_engine(settings)
+    # docs assets served by the app itself: registry offices may have no route to a CDN
+    app = FastAPIOffline(
+        title="Parcel registry",
+        version=version("parcel-registry"),
+        description=DESCRIPTION,
+        lifespan=_lifespan(settings, engine),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.anonymous_writes = SlidingWindow(
+        settings.anonymous_writes_limit, settings.anonymous_writes_window_s
+    )
+    install_handlers(app)
+    openapi.install(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        upload_limit=settings.max_upload_mb * 1024 * 1024,
+        json_limit=MAX_JSON_BODY_BYTES,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
 
+
+def _lifespan(
+    settings: Settings, engine: Engine
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Return what runs while the app serves: the import worker and the statistics upkeep
+    (when the settings want them), then the engine's disposal."""
     worker = (
         import_service.worker(engine, stale_after_s=settings.import_stale_after_s)
         if settings.import_worker
         else None
     )
-
     upkeep = (
         stats_upkeep.upkeep(engine, every_s=settings.stats_compact_every_s)
         if settings.stats_upkeep
@@ -79,45 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
                 thread.stop()
         engine.dispose()
 
-    # docs assets served by the app itself: registry offices may have no route to a CDN
-    app = FastAPIOffline(
-        title="Parcel registry",
-        version=version("parcel-registry"),
-        description=DESCRIPTION,
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.anonymous_writes = SlidingWindow(
-        settings.anonymous_writes_limit, settings.anonymous_writes_window_s
-    )
-    install_handlers(app)
-    openapi.install(app)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        upload_limit=settings.max_upload_mb * 1024 * 1024,
-        json_limit=MAX_JSON_BODY_BYTES,
-    )
-    app.add_middleware(RequestIdMiddleware)
-    for router in (
-        health.router,
-        parcel_queries.router,
-        parcels.router,
-        disputes.router,
-        complaints.router,
-        reports.router,
-        stats.router,
-        wards.router,
-        tiles.router,
-        ogc.router,
-        apikeys.router,
-        imports.router,
-        audit.router,
-        dashboard.router,
-    ):
-        app.include_router(router)
-    return app
+    return lifespan
 
 
 def app_from_environment() -> FastAPI:

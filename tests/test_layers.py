@@ -134,3 +134,41 @@ def test_the_check_sees_a_crossing(
     (fake / "x.py").write_text(source)
     monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", tmp_path / "app")
     assert [(m, i) for m, i in _crossings() if i.startswith("app.")][:1] == found[:1]
+
+
+# how big a module or a function may grow before it is split by what it does
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def _long_functions(path: Path) -> Iterator[tuple[str, int]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                yield node.name, length
+
+
+def test_no_module_grows_past_its_subject() -> None:
+    long = {
+        module: lines
+        for module, path in _modules()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_no_function_does_several_things() -> None:
+    long = [
+        f"{module}.{name} ({lines} lines)"
+        for module, path in _modules()
+        for name, lines in _long_functions(path)
+    ]
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+def test_the_size_check_sees_a_long_function(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    source = tmp_path / "long.py"
+    source.write_text(f"def short():\n    pass\n\n\ndef long():\n{body}")
+    assert list(_long_functions(source)) == [("long", MAX_FUNCTION_LINES + 1)]

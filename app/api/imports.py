@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
+from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep, SettingsDep
 from app.api.idempotency import IdempotencyKey, once
 from app.api.responses import problems
-from app.domain.imports import ImportOptions
+from app.domain.imports import ImportOptions, parse_field_map
 from app.domain.patterns import WARD_CODE_ONLY
 from app.domain.permissions import Action, Actor, authorize
-from app.errors import InvalidFieldMap, NotAsDeclared, Unauthenticated
+from app.errors import NotAsDeclared, Unauthenticated
 from app.services import imports
 from app.spatial.crs import SUPPORTED
 
@@ -62,36 +62,37 @@ def upload(
     import.
     """
     authorize(actor, Action.IMPORT)
-    limit = settings.max_upload_mb * 1024 * 1024
-    # the body's size was counted as it streamed in (BodyLimitMiddleware); the spool checks
-    # the file's own size against the same limit
     if crs is not None and crs not in SUPPORTED:
         raise NotAsDeclared(f"crs {crs} is not one the registry reads; see the documentation.")
-    try:
-        mapping = json.loads(field_map) if field_map else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidFieldMap(f"field_map is not JSON: {exc}") from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-    ):
-        raise InvalidFieldMap(
-            'field_map must be a JSON object of strings, e.g. {"sheet_no": "SOTO"}.'
-        )
     options = ImportOptions(
         crs=crs,
-        field_map=mapping,
+        field_map=parse_field_map(field_map),
         commune_code=commune_code,
         mode=mode,
         dry_run=dry_run,
         overlap_tolerance_m2=overlap_tolerance_m2,
     )
+    # the body's size was counted as it streamed in (BodyLimitMiddleware); the spool checks
+    # the file's own size against the same limit
     upload = imports.receive(
         file.file,
         file_name=file.filename or "upload",
         spool_dir=settings.upload_dir,
-        max_bytes=limit,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
         max_features=settings.max_import_features,
     )
+    return _queue_once(session, actor, upload, file.filename, options, idempotency_key)
+
+
+def _queue_once(
+    session: Session,
+    actor: Actor,
+    upload: imports.Spooled,
+    file_name: str | None,
+    options: ImportOptions,
+    idempotency_key: str | None,
+) -> Response:
+    """Queue the received upload, or answer as the first time for a repeated Idempotency-Key."""
     queued = False
 
     def act() -> Response:
@@ -103,19 +104,18 @@ def upload(
         )
 
     try:
-        answer = once(
+        return once(
             session=session,
             actor=actor,
             key=idempotency_key,
             method="POST",
             path="/imports",
-            request=(upload.sha256, file.filename, asdict(options)),
+            request=(upload.sha256, file_name, asdict(options)),
             act=act,
         )
     finally:
         if not queued:
             upload.path.unlink(missing_ok=True)  # a replay or a refusal keeps no second copy
-    return answer
 
 
 def _staff(actor: Actor) -> None:

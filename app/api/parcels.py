@@ -142,6 +142,39 @@ def amend_parcel(
     return _feature_response(session, actor, parcel_id)
 
 
+# what a client sends for the three moves that carry documents
+_TRANSITION_EXAMPLES: dict[str, dict[str, Any]] = {
+    "returned": {
+        "summary": "Return the dossier as incomplete",
+        "value": {
+            "to": "returned",
+            "notice_no": "125/PYC",
+            "notice_date": "2025-03-04",
+            "missing_items": ["Bản sao CCCD"],
+        },
+    },
+    "signed": {
+        "summary": "Record the signed certificate",
+        "value": {
+            "to": "signed",
+            "serial": "DK123456",
+            "register_no": "CS01234",
+            "signer": "Phó Giám đốc Sở",
+            "signed_on": "2025-05-20",
+            "custody_location": "Tủ hồ sơ số 3",
+        },
+    },
+    "delivered": {
+        "summary": "Hand the certificate over",
+        "value": {
+            "to": "delivered",
+            "recipient": "Nguyễn Văn Hùng",
+            "handed_over_on": "2025-06-02",
+        },
+    },
+}
+
+
 @router.post(
     "/{parcel_id}/transitions",
     response_class=GeoJSONResponse,
@@ -151,38 +184,7 @@ def transition_parcel(
     parcel_id: ParcelId,
     step: Annotated[
         TransitionIn,
-        Body(
-            openapi_examples={
-                "returned": {
-                    "summary": "Return the dossier as incomplete",
-                    "value": {
-                        "to": "returned",
-                        "notice_no": "125/PYC",
-                        "notice_date": "2025-03-04",
-                        "missing_items": ["Bản sao CCCD"],
-                    },
-                },
-                "signed": {
-                    "summary": "Record the signed certificate",
-                    "value": {
-                        "to": "signed",
-                        "serial": "DK123456",
-                        "register_no": "CS01234",
-                        "signer": "Phó Giám đốc Sở",
-                        "signed_on": "2025-05-20",
-                        "custody_location": "Tủ hồ sơ số 3",
-                    },
-                },
-                "delivered": {
-                    "summary": "Hand the certificate over",
-                    "value": {
-                        "to": "delivered",
-                        "recipient": "Nguyễn Văn Hùng",
-                        "handed_over_on": "2025-06-02",
-                    },
-                },
-            }
-        ),
+        Body(openapi_examples=_TRANSITION_EXAMPLES),
     ],
     session: SessionDep,
     actor: ActorDep,

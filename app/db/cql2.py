@@ -16,7 +16,7 @@ from typing import Any
 from pygeofilter import ast
 from pygeofilter.parsers.cql2_text import parse
 
-from app.db.parcel_search import PUBLIC_PROPERTIES
+from app.db.parcel_features import PUBLIC_PROPERTIES
 from app.errors import InvalidFilter
 from app.limits import MAX_FILTER_LENGTH
 

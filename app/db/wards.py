@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.config import STORAGE_SRID
-from app.db.parcel_search import BBOX_AREA, bbox_params
+from app.db.parcel_features import BBOX_AREA, bbox_params
 
 # one ward (w) as a GeoJSON Feature, its boundary in :srid
 FEATURE = """json_build_object(

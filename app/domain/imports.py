@@ -3,8 +3,11 @@ what happened to each feature."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
+
+from app.errors import InvalidFieldMap
 
 Mode = Literal["all_or_nothing", "accept_valid"]
 
@@ -21,6 +24,23 @@ class ImportOptions:
     overlap_tolerance_m2: float = 1.0
     repair_tolerance: float = 0.01
     area_warning_tolerance: float = 0.05
+
+
+def parse_field_map(text: str | None) -> dict[str, str]:
+    """Return the field map an uploader sends as JSON text (field -> column); empty for none."""
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidFieldMap(f"field_map is not JSON: {exc}") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise InvalidFieldMap(
+            'field_map must be a JSON object of strings, e.g. {"sheet_no": "SOTO"}.'
+        )
+    return mapping
 
 
 @dataclass

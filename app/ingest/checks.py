@@ -70,8 +70,23 @@ def check_geometries(
     repair_tolerance
         The largest share of its area a repair may change (0.01 = 1%); beyond it, rejected.
     """
-    result = Checked(rows=[], wkb=[])
     rejected: dict[int, str] = {}
+    candidates = _polygonal(wkb, rejected)
+    rows = np.asarray(candidates, dtype=np.int64)
+    geoms = shapely.from_wkb([wkb[r] for r in candidates], on_invalid="ignore")
+    usable = _screen(geoms, rows, rejected)
+    repaired = _repair_invalid(geoms, rows, usable, rejected, repair_tolerance)
+    result = Checked(rows=rows[usable].tolist(), wkb=shapely.to_wkb(geoms[usable]).tolist())
+    result.issues = [Issue(row, keys[row], "rejected", why) for row, why in rejected.items()]
+    result.issues += [Issue(row, keys[row], "repaired", why) for row, why in repaired.items()]
+    result.issues.sort(key=lambda issue: issue.row)
+    result.repaired = len(repaired)
+    result.bounds = shapely.bounds(geoms[usable])
+    return result
+
+
+def _polygonal(wkb: list[bytes | None], rejected: dict[int, str]) -> list[int]:
+    """Return the rows whose WKB says polygon; note why each other row is rejected."""
     candidates: list[int] = []
     for row, data in enumerate(wkb):
         if data is None:
@@ -80,8 +95,12 @@ def check_geometries(
             rejected[row] = f"{kind} geometry: a parcel is a polygon"
         else:
             candidates.append(row)
-    rows = np.asarray(candidates, dtype=np.int64)
-    geoms = shapely.from_wkb([wkb[r] for r in candidates], on_invalid="ignore")
+    return candidates
+
+
+def _screen(geoms: Any, rows: Any, rejected: dict[int, str]) -> Any:
+    """Return which geometries can be kept (made 2D in place), noting why the others cannot:
+    unreadable, empty, too many vertices, coordinates that are not numbers."""
     unreadable = shapely.is_missing(geoms)
     empty = ~unreadable & shapely.is_empty(geoms)
     usable = ~unreadable & ~empty
@@ -96,8 +115,6 @@ def check_geometries(
     bad_owner = np.unique(owner[~np.isfinite(coords).all(axis=1)])
     not_finite[np.flatnonzero(usable)[bad_owner]] = True
     usable &= ~not_finite
-    invalid = np.zeros(len(geoms), dtype=bool)
-    invalid[usable] = ~shapely.is_valid(geoms[usable])
     for i in np.flatnonzero(unreadable):
         rejected[int(rows[i])] = "unreadable geometry (corrupt WKB)"
     for i in np.flatnonzero(empty):
@@ -108,25 +125,29 @@ def check_geometries(
         )
     for i in np.flatnonzero(not_finite):
         rejected[int(rows[i])] = "coordinates that are not numbers"
+    return usable
+
+
+def _repair_invalid(
+    geoms: Any, rows: Any, usable: Any, rejected: dict[int, str], tolerance: float
+) -> dict[int, str]:
+    """Repair the invalid usable geometries in place; return what was repaired, per row.
+
+    One that cannot be repaired within `tolerance` is rejected and no longer usable."""
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[usable] = ~shapely.is_valid(geoms[usable])
     repaired: dict[int, str] = {}
     for i in np.flatnonzero(invalid):
         row = int(rows[i])
         reason = explain_validity(geoms[i])
-        fixed = _repair(geoms[i], repair_tolerance)
+        fixed = _repair(geoms[i], tolerance)
         if fixed is None:
             rejected[row] = f"invalid geometry that cannot be repaired: {reason}"
             usable[i] = False
         else:
             geoms[i] = fixed
             repaired[row] = f"repaired: {reason}"
-    result.issues = [Issue(row, keys[row], "rejected", why) for row, why in rejected.items()]
-    result.issues += [Issue(row, keys[row], "repaired", why) for row, why in repaired.items()]
-    result.issues.sort(key=lambda issue: issue.row)
-    result.repaired = len(repaired)
-    result.rows = rows[usable].tolist()
-    result.wkb = shapely.to_wkb(geoms[usable]).tolist()
-    result.bounds = shapely.bounds(geoms[usable])
-    return result
+    return repaired
 
 
 def _repair(geom: Any, tolerance: float) -> Any | None:

@@ -140,22 +140,9 @@ def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
     # fails the whole file on one value that is not UTF-8.
     byte_for_byte = dataset.kind == "shapefile"
     options: dict[str, Any] = {"encoding": "ISO-8859-1"} if byte_for_byte else {}
-    total = count(dataset)
     decided: dict[str, str] = {}
-    for offset in range(0, max(total, 1), size):
-        try:
-            with _restoring_shx(dataset):
-                meta, _, geometry, field_data = pyogrio_raw.read(
-                    dataset.path,
-                    return_fids=False,
-                    skip_features=offset,
-                    max_features=size,
-                    **options,
-                )
-        except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-            raise DatasetUnreadable(f"GDAL cannot read the file: {exc}") from None
-        if geometry is None:
-            raise DatasetUnreadable("the file has no geometry column")
+    for offset in range(0, max(count(dataset), 1), size):
+        meta, geometry, field_data = _read_raw(dataset, offset, size, options)
         names = [_field_name(str(n), codec if byte_for_byte else None) for n in meta["fields"]]
         columns: dict[str, list[Any]] = {}
         encodings: dict[str, str] = {}
@@ -166,13 +153,8 @@ def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
                 values, encodings[name] = decode_column(values, chosen)
                 decided.setdefault(name, encodings[name])
                 if chosen is not None and encodings[name] not in ("none", chosen):
-                    found = encodings[name]
                     warnings.append(
-                        f"the .cpg says {dataset.cpg}, but column {name} is not {chosen}; "
-                        f"read as {found} (detected)"
-                        if codec
-                        else f"column {name} was {chosen} in the first features but not from "
-                        f"feature {offset + 1} on; read as {found} (detected)"
+                        _encoding_changed(dataset, name, chosen, encodings[name], codec, offset)
                     )
             else:
                 values = [
@@ -190,6 +172,42 @@ def read_chunks(dataset: Dataset, size: int) -> Iterator[Features]:
             warnings=warnings,
         )
         warnings = []
+
+
+def _read_raw(
+    dataset: Dataset, offset: int, size: int, options: dict[str, Any]
+) -> tuple[dict[str, Any], Any, Any]:
+    """Return GDAL's raw reading (meta, geometries, field arrays) of `size` features."""
+    try:
+        with _restoring_shx(dataset):
+            meta, _, geometry, field_data = pyogrio_raw.read(
+                dataset.path,
+                return_fids=False,
+                skip_features=offset,
+                max_features=size,
+                **options,
+            )
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        raise DatasetUnreadable(f"GDAL cannot read the file: {exc}") from None
+    if geometry is None:
+        raise DatasetUnreadable("the file has no geometry column")
+    return meta, geometry, field_data
+
+
+def _encoding_changed(
+    dataset: Dataset, name: str, chosen: str, found: str, codec: str | None, offset: int
+) -> str:
+    """Return the warning for a column that is not in the encoding the .cpg or the first
+    chunk gave it."""
+    if codec:
+        return (
+            f"the .cpg says {dataset.cpg}, but column {name} is not {chosen}; "
+            f"read as {found} (detected)"
+        )
+    return (
+        f"column {name} was {chosen} in the first features but not from "
+        f"feature {offset + 1} on; read as {found} (detected)"
+    )
 
 
 def read_prj(dataset: Dataset) -> str | None:

@@ -202,6 +202,45 @@ def claim(engine: Engine, import_id: int | None = None) -> int | None:
     return import_jobs.claim(engine, import_id)
 
 
+class _Heartbeat:
+    """While an import runs, record its progress every so often: a job whose heartbeat goes
+    stale is taken for interrupted by the next recovery."""
+
+    def __init__(
+        self, engine: Engine, import_id: int, on_progress: Progress | None, every_s: float
+    ) -> None:
+        self.engine = engine
+        self.import_id = import_id
+        self.on_progress = on_progress
+        self.every_s = every_s
+        self.done = self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"import-{import_id}-heartbeat", daemon=True
+        )
+
+    def progress(self, done: int, total: int) -> None:
+        """Note how far the import is (and tell the caller's progress bar)."""
+        self.done, self.total = done, total
+        if self.on_progress:
+            self.on_progress(done, total)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                import_jobs.heartbeat(self.engine, self.import_id, self.done, self.total)
+            except Exception:  # the database is away; the import itself will fail
+                logger.warning("import %d: heartbeat failed", self.import_id)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def run_claimed(
     engine: Engine,
     import_id: int,
@@ -210,45 +249,26 @@ def run_claimed(
 ) -> str:
     """Run a claimed import to its end; return its final status."""
     job = import_jobs.source_of(engine, import_id)
-    state = {"done": 0, "total": 0}
-    stop = threading.Event()
-
-    def progress(done: int, total: int) -> None:
-        state.update(done=done, total=total)
-        if on_progress:
-            on_progress(done, total)
-
-    def beat() -> None:
-        while not stop.wait(stale_after_s / 6):
-            try:
-                import_jobs.heartbeat(engine, import_id, state["done"], state["total"])
-            except Exception:  # the database is away; the import itself will fail
-                logger.warning("import %d: heartbeat failed", import_id)
-
-    beater = threading.Thread(target=beat, name=f"import-{import_id}-heartbeat", daemon=True)
-    beater.start()
     status, report, error = "failed", None, None
     issues: list[Issue] = []
-    try:
-        outcome = import_run.run(
-            engine=engine,
-            source=Path(job.spool_path),
-            import_id=import_id,
-            actor=f"{job.uploader}, import {import_id} ({job.file_name})",
-            options=ImportOptions(**job.options),
-            progress=progress,
-        )
-        status = "failed" if outcome.failed else "succeeded"
-        report, error, issues = outcome.report, outcome.error, outcome.issues
-    except FileRefused as exc:
-        report = {"refused": exc.slug}
-        error = str(exc)
-    except Exception:
-        logger.exception("import %d failed unexpectedly", import_id)
-        error = "the import failed unexpectedly; the error was logged; nothing was written"
-    finally:
-        stop.set()
-        beater.join()
+    with _Heartbeat(engine, import_id, on_progress, stale_after_s / 6) as heartbeat:
+        try:
+            outcome = import_run.run(
+                engine=engine,
+                source=Path(job.spool_path),
+                import_id=import_id,
+                actor=f"{job.uploader}, import {import_id} ({job.file_name})",
+                options=ImportOptions(**job.options),
+                progress=heartbeat.progress,
+            )
+            status = "failed" if outcome.failed else "succeeded"
+            report, error, issues = outcome.report, outcome.error, outcome.issues
+        except FileRefused as exc:
+            report = {"refused": exc.slug}
+            error = str(exc)
+        except Exception:
+            logger.exception("import %d failed unexpectedly", import_id)
+            error = "the import failed unexpectedly; the error was logged; nothing was written"
     try:
         import_jobs.finish(
             engine,
@@ -257,8 +277,8 @@ def run_claimed(
             report=report,
             error=error,
             issues=issues,
-            done=state["total"] if status == "succeeded" else state["done"],
-            total=state["total"],
+            done=heartbeat.total if status == "succeeded" else heartbeat.done,
+            total=heartbeat.total,
         )
     except Exception:
         # the database went away: the job keeps its stale heartbeat and is marked failed

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
-from app.db import parcel_search
+from app.db import parcel_features
 from app.domain.parcel_filter import ParcelFilter
 from app.domain.permissions import Action, Actor, Role, may
 from app.errors import FileRefused, InvalidInput
@@ -82,7 +82,7 @@ def export(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     personal_all = actor.role is not Role.WARD_OFFICER and may(actor, Action.READ_PERSONAL)
-    rows = parcel_search.export_rows(
+    rows = parcel_features.export_rows(
         session.connection(),
         where,
         srid=srid,

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 import shapely
 
-from app.db import cql2, parcel_search
-from app.db.parcel_search import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS
+from app.db import cql2, parcel_features
+from app.db.parcel_features import PERSONAL_PROPERTIES, PUBLIC_PROPERTIES, SORT_KEYS
 from app.domain.lifecycle import STATUSES
 from app.domain.parcel_filter import ParcelFilter
 from app.domain.permissions import Action, Actor, Role, may
@@ -175,8 +175,8 @@ def search(*, session: Session, actor: Actor, query: Query) -> Result:
     personal_ward = actor.ward_code if actor.role is Role.WARD_OFFICER else None
     conn = session.connection()
     # counted first, in the read snapshot the page is read in
-    number_matched = parcel_search.count(conn, query.filter) if query.count else None
-    batches = parcel_search.feature_batches(
+    number_matched = parcel_features.count(conn, query.filter) if query.count else None
+    batches = parcel_features.feature_batches(
         conn,
         query.filter,
         properties=names,

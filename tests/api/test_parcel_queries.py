@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, text
 
-from app.db import parcel_search
+from app.db import parcel_features
 from app.limits import MAX_PAGE_SIZE, MAX_QUERY_VERTICES
 from tests.api.conftest import WARD, Keys
 
@@ -215,7 +215,7 @@ def test_holders_only_for_staff_with_the_right(
 
 
 def test_the_spatial_index_serves_area_filters(connection: Connection) -> None:
-    clause, params = parcel_search.where(parcel_search.ParcelFilter(bbox=BOX, area_wkb=None))
+    clause, params = parcel_features.where(parcel_features.ParcelFilter(bbox=BOX, area_wkb=None))
     connection.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(
         r[0]
