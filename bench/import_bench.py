@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.tools import CLI, throwaway_cluster  # noqa: E402
-from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.services.conftest import prepare_register  # noqa: E402
 from tests.support import fresh_database  # noqa: E402
 
 

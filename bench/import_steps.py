@@ -32,7 +32,7 @@ from app.ingest.spool import spool  # noqa: E402
 from app.services import imports  # noqa: E402
 from bench.import_bench import generated  # noqa: E402
 from bench.tools import throwaway_cluster  # noqa: E402
-from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.services.conftest import prepare_register  # noqa: E402
 from tests.support import fresh_database  # noqa: E402
 
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from app.config import to_sqlalchemy_url  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
 from bench.tools import running, serving, throwaway_cluster, tile_of, wrk  # noqa: E402
-from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.services.conftest import prepare_register  # noqa: E402
 from tests.support import free_port, fresh_database  # noqa: E402
 
 TIPG_ENV = ROOT / ".bench" / "tipg"

@@ -52,7 +52,7 @@ from app.localdb import cluster as localdb  # noqa: E402
 from app.services import coverage  # noqa: E402
 from bench.import_bench import generated, registry_import  # noqa: E402
 from bench.tools import serving, throwaway_cluster, wrk  # noqa: E402
-from tests.ingest.conftest import prepare_register  # noqa: E402
+from tests.services.conftest import prepare_register  # noqa: E402
 from tests.support import fresh_database  # noqa: E402
 
 # Statuses by a uniform draw u, shifted per ward so that wards differ in progress (f from 0.55

@@ -1,85 +1,58 @@
-"""Fixtures for import tests: an empty register with wards, on a database that commits."""
+"""Fixtures of the upload tests: a two-parcel dataset as shapefile parts, GeoPackage and
+GeoJSON, and a work directory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
 
-from app.config import PROJECT_ROOT, to_sqlalchemy_url
-from app.db import migrate
-from app.domain.imports import ImportOptions
-from app.domain.permissions import Actor, Role
-from app.services import imports, samples
-from tests.support import fresh_database
+import geopandas as gpd
+import pyogrio
+from shapely.geometry import Polygon
 
-SAMPLES = PROJECT_ROOT / "gis_samples"
+from app import config
+from tests.ingest.uploads import SHAPEFILE_EXTS
 
 
-def prepare_register(url: str) -> None:
-    """Migrate the database at `url` and load the sample wards and crosswalk (no parcels)."""
-    migrate.upgrade(url)
-    engine = create_engine(to_sqlalchemy_url(url))
-    try:
-        samples.load_wards(engine, SAMPLES)
-    finally:
-        engine.dispose()
+@pytest.fixture(scope="session")
+def frame() -> gpd.GeoDataFrame:
+    """Two parcels in the storage CRS, with a Vietnamese holder name."""
+    square = Polygon([(0, 0), (20, 0), (20, 30), (0, 30)])
+    return gpd.GeoDataFrame(
+        {"SHTHUA": [1, 2], "TENCHU": ["Nguyễn Văn An", "Trần Thị Bình"]},
+        geometry=[
+            Polygon([(x + 430_000, y + 2_350_000) for x, y in square.exterior.coords]),
+            Polygon([(x + 430_030, y + 2_350_000) for x, y in square.exterior.coords]),
+        ],
+        crs=f"EPSG:{config.STORAGE_SRID}",
+    )
 
 
-@pytest.fixture(scope="module")
-def register_url(server_url: str) -> Iterator[str]:
-    """Yield the URL of a migrated database with the sample wards and no parcels."""
-    with fresh_database(server_url, "imports") as url:
-        prepare_register(url)
-        yield url
+@pytest.fixture(scope="session")
+def parts(frame: gpd.GeoDataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The files of a two-parcel shapefile, by extension (.shp .shx .dbf .prj .cpg)."""
+    folder = tmp_path_factory.mktemp("shapefile")
+    pyogrio.write_dataframe(frame, folder / "parcels.shp", encoding="UTF-8")
+    files = {path.suffix: path.read_bytes() for path in folder.iterdir()}
+    assert set(files) == set(SHAPEFILE_EXTS)
+    return files
 
 
-@pytest.fixture
-def register(register_url: str) -> Iterator[Engine]:
-    """Yield an engine on the register, emptied of parcels and imports after the test."""
-    engine = create_engine(to_sqlalchemy_url(register_url))
-    yield engine
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "TRUNCATE parcel, parcel_land_use, holder, parcel_version, certificate,"
-                " dossier_return, dispute, backlog_reason, complaint, parcel_lineage,"
-                " import_issue, import_job RESTART IDENTITY CASCADE"
-            )
-        )
-    engine.dispose()
+@pytest.fixture(scope="session")
+def gpkg(frame: gpd.GeoDataFrame, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("gpkg") / "parcels.gpkg"
+    pyogrio.write_dataframe(frame, path, driver="GPKG")
+    return path.read_bytes()
 
 
-ImportRun = Callable[..., tuple[str, dict, list]]
+@pytest.fixture(scope="session")
+def geojson(frame: gpd.GeoDataFrame) -> bytes:
+    return frame.to_crs(4326).to_json().encode()
 
 
 @pytest.fixture
-def run_import(register: Engine, tmp_path: Path) -> ImportRun:
-    """Return a function that imports a file through the job machinery and returns
-    (status, report, issues as dicts)."""
-
-    def run(source: Path, **options: object) -> tuple[str, dict, list]:
-        finished = imports.import_now(
-            register,
-            source,
-            spool_dir=tmp_path / "spool",
-            uploader=Actor(name="test surveyor", role=Role.SURVEYOR),
-            options=ImportOptions(**options),  # type: ignore[arg-type]
-        )
-        status, report, import_id = finished.status, finished.report, finished.import_id
-        with register.connect() as conn:
-            issues = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    text(
-                        "SELECT source_row, feature_key, kind, reason FROM import_issue"
-                        " WHERE import_id = :id ORDER BY seq"
-                    ),
-                    {"id": import_id},
-                )
-            ]
-        return status, report or {}, issues
-
-    return run
+def workdir(tmp_path: Path) -> Path:
+    path = tmp_path / "work"
+    path.mkdir()
+    return path

@@ -19,7 +19,7 @@ from app.config import Settings
 from app.domain.permissions import Role
 from app.main import create_app
 from app.services import apikeys
-from tests.ingest.conftest import SAMPLES
+from tests.services.conftest import SAMPLES
 from tests.support import SETUP, live_server
 
 

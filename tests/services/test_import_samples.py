@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.ingest.conftest import SAMPLES, ImportRun
+from tests.services.conftest import SAMPLES, ImportRun
 
 
 def test_sample_shapefile_imports_whole_then_again_changes_nothing(

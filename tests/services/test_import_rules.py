@@ -25,7 +25,7 @@ from shapely import affinity
 
 from app.ingest.vntext import encode_cp1258, encode_tcvn3, encode_vni
 from app.limits import MAX_VERTICES
-from tests.ingest.conftest import SAMPLES, ImportRun
+from tests.services.conftest import SAMPLES, ImportRun
 
 # ESRI-style .prj files as Vietnamese tools write them: loose names, no datum shift.
 ESRI_TM3 = (

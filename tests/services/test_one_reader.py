@@ -20,8 +20,8 @@ from app.errors import InvalidInput
 from app.ingest.vntext import encode_cp1258, encode_tcvn3, encode_vni
 from app.services import wards
 from app.spatial.crs_detect import TM3_ZONES
-from tests.ingest.conftest import ImportRun
-from tests.ingest.test_import_rules import (
+from tests.services.conftest import ImportRun
+from tests.services.test_import_rules import (
     ESRI_TM3,
     PRJ_VN2000_UTM48,
     PRJ_WGS84,

@@ -18,7 +18,7 @@ from app.config import PROJECT_ROOT
 from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from tests.faults import Service, kill_postgres, killable_service
-from tests.ingest.conftest import prepare_register
+from tests.services.conftest import prepare_register
 
 PARCELS = 40_000
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.config import PROJECT_ROOT
-from tests.ingest.conftest import ImportRun
+from tests.services.conftest import ImportRun
 
 # GDAL reads the corpus's measured (M) shapes as Z, and says so
 pytestmark = pytest.mark.filterwarnings("ignore:Measured \\(M\\) geometry types:UserWarning")
