@@ -236,7 +236,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     try:
         field_map = parse_field_map(args.field_map)
     except RegistryError as exc:
-        raise CliError(f"--field-map: {exc.detail}") from None
+        raise CliError(exc.detail.replace("field_map", "--field-map", 1)) from None
     options = ImportOptions(
         crs=args.crs,
         field_map=field_map,
