@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         description="The npm packages /dashboard loads (Leaflet, Chart.js), as "
         "scripts/bootstrap.sh installs them from dashboard/package-lock.json.",
     )
+    session_idle_minutes: int = Field(
+        30, gt=0, le=24 * 60, description="A workbench session ends after this long unused."
+    )
+    session_absolute_hours: int = Field(
+        12, gt=0, le=7 * 24, description="A workbench session ends this long after sign-in."
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Mark the session cookie Secure: auto does when the request came by HTTPS "
+        "(behind a proxy, run uvicorn with --proxy-headers).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

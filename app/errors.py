@@ -205,3 +205,49 @@ class InvalidFilter(RegistryError):
     status = 400
     slug = "invalid-filter"
     title = "Invalid filter"
+
+
+class InvalidCredentials(RegistryError):
+    """The user name or the password is wrong (which one is not said), or the account is
+    disabled."""
+
+    status = 401
+    slug = "invalid-credentials"
+    title = "Sign-in refused"
+
+
+class SessionExpired(Unauthenticated):
+    """The session cookie names no live session: signed out, expired, or unknown."""
+
+    slug = "session-expired"
+    title = "Session ended"
+
+
+class TooManyAttempts(RegistryError):
+    """Sign-in failed too often in a row: wait (Retry-After), or until the lock ends."""
+
+    status = 429
+    slug = "too-many-attempts"
+    title = "Too many failed sign-ins"
+
+
+class CsrfFailed(RegistryError):
+    """A write made with the session cookie lacks the session's CSRF token."""
+
+    status = 403
+    slug = "csrf-failed"
+    title = "CSRF token missing or wrong"
+
+
+class WeakPassword(InvalidInput):
+    """A new password breaks a rule (the `rule` member says which)."""
+
+    slug = "weak-password"
+    title = "Password refused"
+
+
+class AccountExists(Conflict):
+    """A staff account with this user name exists already."""
+
+    slug = "account-exists"
+    title = "Account exists"

@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from app.api import (
+    accounts,
     apikeys,
     audit,
     complaints,
@@ -25,9 +26,11 @@ from app.api import (
     parcel_queries,
     parcels,
     reports,
+    session,
     stats,
     tiles,
     wards,
+    workbench,
 )
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.problems import install_handlers
@@ -59,9 +62,12 @@ ROUTERS = (
     tiles.router,
     ogc.router,
     apikeys.router,
+    accounts.router,
+    session.router,
     imports.router,
     audit.router,
     dashboard.router,
+    workbench.router,
 )
 
 

@@ -30,7 +30,7 @@ from shapely import Polygon, box
 from app.config import to_sqlalchemy_url
 from app.domain.permissions import Role
 from app.errors import Unauthenticated
-from app.services import apikeys
+from app.services import apikeys, passwords
 from tests.spatial.test_crs_detect import TOWGS84_POSITION_VECTOR, tm3_wkt1_with_towgs84
 from tests.support import SETUP, fresh_database
 
@@ -97,19 +97,19 @@ class Cli:
     def __init__(self, database_url: str) -> None:
         self.env = _env(database_url)
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [CLI, *args], env=self.env, capture_output=True, text=True, timeout=300
+            [CLI, *args], env=self.env, capture_output=True, text=True, timeout=300, input=stdin
         )
 
-    def ok(self, *args: str) -> str:
-        result = self(*args)
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        result = self(*args, stdin=stdin)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    def refused(self, *args: str) -> str:
+    def refused(self, *args: str, stdin: str | None = None) -> str:
         """Run a command that must fail as a user error: exit 2, one line, no traceback."""
-        result = self(*args)
+        result = self(*args, stdin=stdin)
         assert result.returncode == 2, (result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
         # besides the log records of the migration check, one line says what is wrong
@@ -581,3 +581,43 @@ def test_malformed_or_unknown_authorization_is_401(
     response = client.get("/api-keys", headers={"Authorization": authorization})
     _problem(response, 401)
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="parcel-registry"'
+
+
+# -- account ---------------------------------------------------------------------------------
+
+
+def test_account_create_list_disable_enable_and_new_password(
+    imported: subprocess.CompletedProcess[str], cli: Cli, fresh_engine: Engine
+) -> None:
+    assert imported.returncode == 0, imported.stderr
+    password = "mật khẩu ban đầu 2025"
+    out = cli.ok(
+        "account", "create", "phamvanbinh", "--name", "Phạm Văn Bình", "--role", "ward_officer",
+        "--ward", "07795", "--password-stdin", stdin=password + "\n",
+    )  # fmt: skip
+    assert "created account phamvanbinh (ward_officer)" in out
+    assert password not in out
+    with fresh_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT password_hash FROM staff_account WHERE user_name = 'phamvanbinh'")
+        ).scalar_one()
+    assert stored.startswith("$argon2id$") and password not in stored
+    assert passwords.verify(stored, password)
+
+    line = next(r for r in cli.ok("account", "list").splitlines() if r.startswith("phamvanbinh"))
+    assert line.split("\t") == ["phamvanbinh", "ward_officer", "07795", "active", "Phạm Văn Bình"]
+    cli.ok("account", "disable", "phamvanbinh")
+    line = next(r for r in cli.ok("account", "list").splitlines() if r.startswith("phamvanbinh"))
+    assert line.split("\t")[3].startswith("disabled ")
+    cli.ok("account", "enable", "phamvanbinh")
+    new = "một mật khẩu mới hơn"
+    cli.ok("account", "password", "phamvanbinh", "--password-stdin", stdin=new + "\n")
+    with fresh_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT password_hash FROM staff_account WHERE user_name = 'phamvanbinh'")
+        ).scalar_one()
+    assert passwords.verify(stored, new) and not passwords.verify(stored, password)
+    assert "A password needs at least" in cli.refused(
+        "account", "password", "phamvanbinh", "--password-stdin", stdin="short\n"
+    )
+    assert "no account" in cli.refused("account", "disable", "nobody").lower()

@@ -33,8 +33,17 @@ MAY_IMPORT: dict[str, set[str]] = {
     "app.services": BASE
     | {"app.spatial", "app.config", "app.schemas", "app.db", "app.ingest", "app.services"},
     "app.api": BASE
-    | {"app.spatial", "app.config", "app.schemas", "app.services", "app.dashboard", "app.api"},
+    | {
+        "app.spatial",
+        "app.config",
+        "app.schemas",
+        "app.services",
+        "app.dashboard",
+        "app.workbench",
+        "app.api",
+    },
     "app.dashboard": BASE | {"app.dashboard"},
+    "app.workbench": BASE | {"app.workbench"},
     "app.localdb": {"app.localdb"},
 }
 ENTRY_POINTS = {"app.main", "app.cli", "app.__init__"}

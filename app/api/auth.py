@@ -1,13 +1,15 @@
-"""Who is calling: `Authorization: Bearer KEY`, or anonymous."""
+"""Who is calling: `Authorization: Bearer KEY`, a signed-in staff account (the session
+cookie, with the CSRF token on writes), or anonymous."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from app.api.deps import ReadSessionDep, SessionDep
+from app.api.signed_in import signed_in
 from app.domain.permissions import ANONYMOUS, Actor
 from app.errors import Unauthenticated
 from app.services import apikeys
@@ -18,20 +20,25 @@ Authorization = Annotated[
 ]
 
 
-def current_actor(session: SessionDep, authorization: Authorization = None) -> Actor:
-    """Return the actor the request's API key names, or the anonymous actor."""
-    return _actor(session, authorization)
+def current_actor(
+    request: Request, session: SessionDep, authorization: Authorization = None
+) -> Actor:
+    """Return the actor the request's API key or session names, or the anonymous actor."""
+    return _actor(request, session, authorization)
 
 
-def current_reader(session: ReadSessionDep, authorization: Authorization = None) -> Actor:
+def current_reader(
+    request: Request, session: ReadSessionDep, authorization: Authorization = None
+) -> Actor:
     """The same, looked up in the request's read session: a read that streams holds one
     connection, not one for the key and another for the page."""
-    return _actor(session, authorization)
+    return _actor(request, session, authorization)
 
 
-def _actor(session: Session, authorization: str | None) -> Actor:
+def _actor(request: Request, session: Session, authorization: str | None) -> Actor:
     if authorization is None:
-        return ANONYMOUS
+        signed = signed_in(request)
+        return ANONYMOUS if signed is None else signed.actor
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthenticated("Send the API key as 'Authorization: Bearer <key>'.")

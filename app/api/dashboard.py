@@ -7,32 +7,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app import dashboard
 from app.api.deps import SettingsDep
+from app.api.page_headers import CACHE, SECURITY_HEADERS
 from app.api.responses import problems
 
 router = APIRouter(tags=["dashboard"])
-
-# every script and style comes from the app itself: no CDN, nothing inline
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    )
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
-# revalidate every time (the ETag makes that cheap): a new release's page must not meet an
-# old script
-CACHE = {"Cache-Control": "no-cache"}
 
 
 @router.get("/dashboard", response_class=HTMLResponse, responses=problems(503))

@@ -27,3 +27,12 @@ STATUS = {
 }
 
 PERIOD = {"week": "Tuần", "month": "Tháng"}
+
+ROLE = {
+    "admin": "Quản trị hệ thống",
+    "registry_officer": "Cán bộ Văn phòng đăng ký đất đai",
+    "surveyor": "Cán bộ đo đạc",
+    "ward_officer": "Cán bộ địa chính xã, phường",
+    "gis_viewer": "Cán bộ GIS",
+    "inspector": "Thanh tra",
+}

@@ -18,6 +18,10 @@ LAND_USE_CODE_ANY_CASE = "[A-Za-z]{3}"
 # digits with spaces, dots or dashes, after an optional +: 20 characters at most
 PHONE = r"\+?[0-9 .-]{6,19}"
 SHEET_NO = "[0-9]{1,9}"
+# a staff account's user name: lower-case letters, digits, dot, dash, underscore; 3 to 64
+USER_NAME = "[a-z][a-z0-9._-]{2,63}"
+# as typed at sign-in, before it is trimmed and lower-cased
+USER_NAME_TYPED = " *[A-Za-z][A-Za-z0-9._-]{2,63} *"
 NUMBER = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,2})?"
 STATUS = "|".join(STATUSES)
 

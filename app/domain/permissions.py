@@ -36,6 +36,7 @@ class Action(StrEnum):
     APIKEY_MANAGE = "apikey.manage"
     AUDIT_READ = "audit.read"
     TARGET_WRITE = "target.write"  # Directive 30 targets per ward and year
+    ACCOUNT_MANAGE = "account.manage"  # the workbench's staff accounts
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -55,6 +56,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.APIKEY_MANAGE: frozenset(),
     Action.AUDIT_READ: frozenset({Role.INSPECTOR}),
     Action.TARGET_WRITE: frozenset(),
+    Action.ACCOUNT_MANAGE: frozenset(),
 }
 
 # A ward officer acts only within their own ward.
@@ -71,12 +73,14 @@ WARD_SCOPED = frozenset(
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: a named API key with a role (and a ward for ward officers)."""
+    """Who is calling: a named API key or a signed-in staff account, with a role (and a ward
+    for ward officers)."""
 
     name: str
     role: Role | None
     ward_code: str | None = None
     key_id: int | None = None
+    account_id: int | None = None
 
     @property
     def label(self) -> str:

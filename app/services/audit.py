@@ -40,6 +40,7 @@ def record(
             actor=who.label if who else str(actor),
             role=who.role.value if who and who.role else None,
             key_id=who.key_id if who else None,
+            account_id=who.account_id if who else None,
             request_id=request_id or REQUEST_ID.get(),
             action=action,
             target_type=target_type,

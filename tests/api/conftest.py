@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from app.domain import clock
 from app.domain.permissions import Role
 from app.services import apikeys
-from tests.support import SETUP
+from tests.support import CLOCK, SETUP
 
 WARD = "07795"  # Nếnh
 OTHER_WARD = "07798"  # Vân Hà
@@ -110,3 +111,10 @@ def new_parcel(
         return feature
 
     return make
+
+
+@pytest.fixture
+def moving_clock() -> Iterator[None]:
+    """Let a test move the pinned clock forward (tests.api.staff.advance); put it back after."""
+    with clock.pinned(CLOCK):
+        yield

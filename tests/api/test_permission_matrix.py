@@ -97,6 +97,17 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
     ("DELETE", "/stats/targets/{year}/wards/{ward_code}"): frozenset({"admin"}),
     ("GET", "/dashboard"): ANYONE,
+    ("GET", "/workbench"): ANYONE,
+    ("GET", "/accounts"): frozenset({"admin"}),
+    ("POST", "/accounts"): frozenset({"admin"}),
+    ("PATCH", "/accounts/{user_name}"): frozenset({"admin"}),
+}
+# what acts on the session cookie, not on a key's role: tests/api/test_sign_in.py
+COOKIE_OPERATIONS = {
+    ("POST", "/session"),
+    ("GET", "/session"),
+    ("DELETE", "/session"),
+    ("PUT", "/session/password"),
 }
 
 
@@ -251,6 +262,21 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "url": f"/stats/targets/2031/wards/{WARD}"
         },
         ("GET", "/dashboard"): {"url": "/dashboard"},
+        ("GET", "/workbench"): {"url": "/workbench"},
+        ("GET", "/accounts"): {"url": "/accounts"},
+        ("POST", "/accounts"): {
+            "url": "/accounts",
+            "json": {
+                "user_name": "matrix",
+                "display_name": "Cán bộ thử",
+                "role": "surveyor",
+                "password": "một mật khẩu đủ dài",
+            },
+        },
+        ("PATCH", "/accounts/{user_name}"): {
+            "url": "/accounts/nobody",
+            "json": {"disabled": True},
+        },
     }
     return requests[(method, path)]
 
@@ -315,7 +341,7 @@ def test_the_matrix_covers_every_operation(client: httpx.Client) -> None:
         for method in item
         if method in ("get", "post", "put", "patch", "delete")
     }
-    assert operations == set(MATRIX)
+    assert operations == set(MATRIX) | COOKIE_OPERATIONS
 
 
 def _cases() -> Iterator[Any]:

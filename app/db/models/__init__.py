@@ -20,6 +20,7 @@ from app.db.models.rights import (
     DossierReturn,
     Holder,
 )
+from app.db.models.staff import StaffAccount, StaffSession
 from app.db.models.statistics import (
     COUNTER_MEASURES,
     CoverageTarget,
@@ -51,6 +52,8 @@ __all__ = [
     "ParcelLandUse",
     "ParcelLineage",
     "ParcelVersion",
+    "StaffAccount",
+    "StaffSession",
     "StatSnapshot",
     "Ward",
     "stat_day",

@@ -80,6 +80,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(Text, nullable=False)
     role: Mapped[str | None] = mapped_column(String(32))
     key_id: Mapped[int | None] = mapped_column(BigInteger)
+    account_id: Mapped[int | None] = mapped_column(BigInteger)
     request_id: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(48), nullable=False)
     target_type: Mapped[str] = mapped_column(String(32), nullable=False)

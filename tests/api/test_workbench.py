@@ -1,0 +1,261 @@
+"""/workbench in headless Chromium, against a live app and a register that commits: sign-in
+refused and then locked, sign-in, the account page and a password change, an admin's
+accounts page, sign-out; no request ever leaves the service.
+
+Each page's screenshot is kept in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.domain.labels_vi import ROLE
+from app.domain.permissions import Role
+from app.localdb import cluster as localdb
+from tests.api.staff import PASSWORD, StaffRegister, advance, serve
+from tests.api.test_dashboard import CHROMIUM_ARGS
+from tests.support import ensure_tool
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
+    with serve(server_url, local_cluster) as registry:
+        yield registry
+
+
+class Browser:
+    """One Chromium page on the workbench, recording what a user should never meet."""
+
+    def __init__(self, playwright: Any, base: str, width: int = 1366, height: int = 768) -> None:
+        self.base = base
+        self.problems: list[str] = []
+        self.foreign: list[str] = []
+        self.browser = playwright.chromium.launch(
+            executable_path=ensure_tool("chromium", "chromium"), args=CHROMIUM_ARGS
+        )
+        self.page = self.browser.new_page(
+            viewport={"width": width, "height": height}, locale="vi-VN"
+        )
+        page = self.page
+        page.on("console", lambda m: m.type == "error" and self._console(m.text))
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+        page.on("request", lambda r: r.url.startswith(base) or self.foreign.append(r.url))
+
+    def _console(self, text: str) -> None:
+        # a refused sign-in is a 4xx the page expects and explains; Chromium logs it anyway
+        if "status of 4" not in text:
+            self.problems.append(text)
+
+    def open(self, route: str = "") -> None:
+        self.page.goto(f"{self.base}/workbench{route}")
+        self.page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+
+    def until(self, expression: str, timeout_s: float = 20) -> None:
+        """Wait until a JavaScript expression is true (polled: the page's CSP refuses the
+        eval that Playwright's wait_for_function needs)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate(expression):
+            assert time.monotonic() < deadline, f"never true: {expression}"
+            time.sleep(0.05)
+
+    def view(self) -> str:
+        return str(self.page.evaluate("document.body.dataset.view"))
+
+    def sign_in(self, user: str, password: str) -> str:
+        """Fill the sign-in form, submit it, and return the message shown."""
+        page = self.page
+        form = page.locator("#sign-in-form")
+        page.evaluate("document.getElementById('message').textContent = ''")
+        form.get_by_label("Tên đăng nhập").fill(user)
+        form.get_by_label("Mật khẩu", exact=True).fill(password)
+        with page.expect_response(lambda r: r.url.endswith("/session")):
+            form.get_by_role("button", name="Đăng nhập").click()
+        self.until(
+            "document.getElementById('message').textContent !== ''"
+            " || document.body.dataset.view !== 'sign-in'"
+        )
+        return self.page.inner_text("#message")
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"workbench-{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+@pytest.fixture
+def browser(staff: StaffRegister) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        opened = Browser(playwright, staff.base)
+        yield opened
+        opened.close()
+    assert opened.problems == []  # a script or style the CSP refused shows up here too
+    assert opened.foreign == []  # nothing is fetched from outside the service
+
+
+def test_the_page_is_served_with_a_strict_policy(staff: StaffRegister) -> None:
+    with httpx.Client(base_url=staff.base) as http:
+        page = http.get("/workbench")
+        assert page.status_code == 200
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert '<html lang="vi">' in page.text
+        assert "http://" not in page.text and "https://" not in page.text
+        for name in ("workbench.js", "workbench.css"):
+            asset = http.get(f"/workbench/assets/{name}")
+            assert asset.status_code == 200 and asset.headers["etag"]
+        assert http.get("/workbench/assets/../main.py").status_code == 404
+
+
+def test_a_wrong_password_is_refused_and_repeated_failures_lock(
+    staff: StaffRegister, browser: Browser, moving_clock: None
+) -> None:
+    user = staff.account(Role.SURVEYOR)
+    browser.open()
+    assert browser.view() == "sign-in"
+    browser.shot("sign-in")
+    said = browser.sign_in(user, "sai mật khẩu")
+    assert said == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert browser.view() == "sign-in"
+    assert browser.page.locator("#password").input_value() == ""
+    browser.shot("sign-in-refused")
+    for _ in range(9):
+        said = browser.sign_in(user, "sai mật khẩu")
+        while said.startswith("Đăng nhập sai nhiều lần liên tiếp"):
+            seconds = int(said.split("chờ ")[1].split(" giây")[0])
+            advance(timedelta(seconds=seconds))
+            said = browser.sign_in(user, "sai mật khẩu")
+        assert said == "Tên đăng nhập hoặc mật khẩu không đúng."
+    said = browser.sign_in(user, PASSWORD)  # the right password, while the lock lasts
+    assert said == "Tài khoản tạm khóa vì đăng nhập sai nhiều lần. Hãy thử lại sau 15 phút."
+    browser.shot("sign-in-locked")
+    advance(timedelta(minutes=15))
+    browser.sign_in(user, PASSWORD)
+    assert browser.view() == "home"
+
+
+def test_sign_in_change_the_password_and_sign_out(staff: StaffRegister, browser: Browser) -> None:
+    user = staff.account(Role.REGISTRY_OFFICER)
+    browser.open("#/account")  # asked for a page before signing in: back there after
+    assert browser.view() == "sign-in"
+    browser.sign_in(user.upper(), PASSWORD)
+    page = browser.page
+    browser.until("document.body.dataset.view === 'account'")
+    assert page.inner_text("#account-user") == user
+    assert page.inner_text("#account-role") == ROLE["registry_officer"]
+    expires = page.inner_text("#account-expires")
+    assert len(expires) == 16 and expires[2] == "/" and expires[5] == "/"  # dd/mm/yyyy hh:mm
+    assert ROLE["registry_officer"] in page.inner_text("#who")
+    assert page.locator("#nav-accounts").is_hidden()  # not an admin
+    browser.shot("account")
+
+    form = page.locator("#password-form")
+    form.get_by_label("Mật khẩu hiện tại").fill(PASSWORD)
+    form.get_by_label("Mật khẩu mới", exact=True).fill("ngắn")
+    form.get_by_label("Nhập lại mật khẩu mới").fill("ngắn")
+    with page.expect_response(lambda r: r.url.endswith("/session/password")):
+        form.get_by_role("button", name="Đổi mật khẩu").click()
+    assert page.inner_text("#message") == "Mật khẩu phải có ít nhất 10 ký tự."
+    new = "mật khẩu mới của tôi 2026"
+    form.get_by_label("Mật khẩu hiện tại").fill(PASSWORD)
+    form.get_by_label("Mật khẩu mới", exact=True).fill(new)
+    form.get_by_label("Nhập lại mật khẩu mới").fill(new)
+    with page.expect_response(lambda r: r.url.endswith("/session/password")):
+        form.get_by_role("button", name="Đổi mật khẩu").click()
+    assert page.inner_text("#message").startswith("Đã đổi mật khẩu.")
+
+    with page.expect_response(lambda r: r.url.endswith("/session")):
+        page.get_by_role("button", name="Đăng xuất").click()
+    browser.until("document.body.dataset.view === 'sign-in'")
+    assert page.inner_text("#message") == "Bạn đã đăng xuất."
+    assert browser.sign_in(user, PASSWORD) == "Tên đăng nhập hoặc mật khẩu không đúng."
+    browser.sign_in(user, new)
+    assert browser.view() == "home"
+    assert page.inner_text("#greeting").startswith("Xin chào, Cán bộ số")
+    browser.shot("home")
+
+
+def test_an_expired_session_sends_to_sign_in_and_back_with_the_form_kept(
+    staff: StaffRegister, browser: Browser, moving_clock: None
+) -> None:
+    admin = staff.account(Role.ADMIN)
+    browser.open()
+    browser.sign_in(admin, PASSWORD)
+    page = browser.page
+    page.goto(f"{staff.base}/workbench#/accounts")
+    browser.until("document.body.dataset.view === 'accounts'")
+    form = page.locator("#account-form")
+    form.get_by_label("Tên đăng nhập").fill("nguyenthimai")
+    form.get_by_label("Họ và tên").fill("Nguyễn Thị Mai")
+    advance(timedelta(minutes=31))  # idle past the session's 30 minutes
+    form.get_by_label("Mật khẩu ban đầu").fill(PASSWORD)
+    with page.expect_response(lambda r: r.url.endswith("/accounts")):
+        form.get_by_role("button", name="Tạo tài khoản").click()
+    browser.until("document.body.dataset.view === 'sign-in'")
+    assert page.inner_text("#message") == "Phiên làm việc đã hết hạn. Hãy đăng nhập lại."
+    browser.sign_in(admin, PASSWORD)
+    browser.until("document.body.dataset.view === 'accounts'")
+    assert form.get_by_label("Họ và tên").input_value() == "Nguyễn Thị Mai"
+    assert form.get_by_label("Tên đăng nhập").input_value() == "nguyenthimai"
+    assert form.get_by_label("Mật khẩu ban đầu").input_value() == ""  # never kept
+
+
+def test_an_admin_creates_and_disables_an_account_on_the_page(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    admin = staff.account(Role.ADMIN)
+    browser.open()
+    browser.sign_in(admin, PASSWORD)
+    page = browser.page
+    page.get_by_role("link", name="Quản lý tài khoản", exact=True).click()
+    browser.until("document.body.dataset.view === 'accounts'")
+    form = page.locator("#account-form")
+    form.get_by_label("Tên đăng nhập").fill("lethihoa")
+    form.get_by_label("Họ và tên").fill("Lê Thị Hoa")
+    form.get_by_label("Vai trò").select_option(label=ROLE["ward_officer"])
+    form.get_by_label("Mã xã, phường").fill("07795")
+    form.get_by_label("Mật khẩu ban đầu").fill(PASSWORD)
+    with page.expect_response(lambda r: r.url.endswith("/accounts") and r.status == 201):
+        form.get_by_role("button", name="Tạo tài khoản").click()
+    row = page.locator("#accounts-table tr[data-user='lethihoa']")
+    row.wait_for()
+    assert "Lê Thị Hoa" in row.inner_text() and "Đang hoạt động" in row.inner_text()
+    browser.shot("accounts")
+    with page.expect_response(lambda r: "/accounts/lethihoa" in r.url):
+        row.get_by_role("button", name="Vô hiệu hóa tài khoản lethihoa").click()
+    browser.until(
+        "document.querySelector(\"tr[data-user='lethihoa']\").innerText.includes('vô hiệu')"
+    )
+    with httpx.Client(base_url=staff.base) as http:
+        listed = {a["user_name"]: a for a in http.get("/accounts", headers=staff.admin).json()}
+    assert listed["lethihoa"]["disabled_at"] is not None
+    assert listed["lethihoa"]["ward_code"] == "07795"
+    assert listed["lethihoa"]["created_by"] == f"{admin} (admin)"
+
+
+def test_the_page_fits_a_tablet(staff: StaffRegister) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        tablet = Browser(playwright, staff.base, width=768, height=1024)
+        try:
+            tablet.open()
+            width = tablet.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 768  # no sideways scrolling
+            tablet.shot("sign-in-tablet")
+        finally:
+            tablet.close()
+    assert tablet.problems == [] and tablet.foreign == []
