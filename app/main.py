@@ -20,6 +20,7 @@ from app.api import (
     dashboard,
     disputes,
     health,
+    import_desk,
     imports,
     ogc,
     openapi,
@@ -41,6 +42,7 @@ from app.db.session import make_engine, make_sessionmaker
 from app.limits import MAX_JSON_BODY_BYTES
 from app.services import imports as import_service
 from app.services import stats_upkeep
+from app.services.import_events import ImportEvents
 
 DESCRIPTION = """
 Land-parcel registry for the Directive 30 certification drive (Việt Yên): parcels with their
@@ -65,6 +67,8 @@ ROUTERS = (
     accounts.router,
     session.router,
     imports.router,
+    imports.previews,
+    import_desk.router,
     audit.router,
     dashboard.router,
     workbench.router,
@@ -84,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.import_events = ImportEvents(engine)
     app.state.anonymous_writes = SlidingWindow(
         settings.anonymous_writes_limit, settings.anonymous_writes_window_s
     )
@@ -121,6 +126,7 @@ def _lifespan(
         for thread in (worker, upkeep):
             if thread is not None:
                 thread.start()
+        app.state.import_events.start()
         # what is loaded by now lives as long as the process: leave it out of the collector's
         # full passes, which otherwise walk it all (tens of ms) every few large answers
         gc.collect()
@@ -128,6 +134,7 @@ def _lifespan(
         # made here: a limiter belongs to the running event loop
         app.state.page_limiter = anyio.CapacityLimiter(settings.page_concurrency)
         yield
+        app.state.import_events.stop()
         for thread in (worker, upkeep):
             if thread is not None:
                 thread.stop()

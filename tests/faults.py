@@ -84,13 +84,13 @@ class Service:
             time.sleep(0.3)
 
     def wait_for(
-        self, import_id: int, *statuses: str, running_past: int | None = None
+        self, import_id: int, *statuses: str, in_phase: str | None = None
     ) -> dict[str, Any]:
         deadline = time.monotonic() + 180
         while True:
             body: dict[str, Any] = self.call("GET", f"/imports/{import_id}").json()
             if body["status"] in statuses:
-                if running_past is None or (body["progress"]["done"] or 0) > running_past:
+                if in_phase is None or body["progress"]["phase"] == in_phase:
                     return body
             assert time.monotonic() < deadline, body
             time.sleep(0.1)

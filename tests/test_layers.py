@@ -43,7 +43,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "app.api",
     },
     "app.dashboard": BASE | {"app.dashboard"},
-    "app.workbench": BASE | {"app.workbench"},
+    "app.workbench": BASE | {"app.spatial", "app.workbench"},
     "app.localdb": {"app.localdb"},
 }
 ENTRY_POINTS = {"app.main", "app.cli", "app.__init__"}

@@ -18,12 +18,59 @@ from app.domain.imports import ImportOptions, parse_field_map
 from app.domain.patterns import WARD_CODE_ONLY
 from app.domain.permissions import Action, Actor, authorize
 from app.errors import NotAsDeclared, Unauthenticated
-from app.services import imports
+from app.services import import_preview, imports
 from app.spatial.crs import SUPPORTED
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+# beside /imports, not under it: /imports/{id} would take its name for an id
+previews = APIRouter(tags=["imports"])
 
 ImportId = Annotated[int, Path(gt=0)]
+DatasetFile = Annotated[UploadFile, File(description="Zipped shapefile, GeoPackage or GeoJSON.")]
+CrsField = Annotated[
+    int | None,
+    Form(description="EPSG code of the coordinates when the .prj is missing or wrong."),
+    # a form field is never null: absent, or one of the codes the registry reads
+    WithJsonSchema({"type": "integer", "enum": sorted(SUPPORTED)}),
+]
+FieldMapField = Annotated[
+    str | None,
+    Form(description='JSON: field -> column, e.g. {"sheet_no": "SOTO", "parcel_no": "SOTHUA"}.'),
+    WithJsonSchema({"type": "string", "contentMediaType": "application/json"}),
+]
+CommuneField = Annotated[
+    str | None,
+    Form(pattern=WARD_CODE_ONLY, description="Commune at survey time, when no column."),
+    WithJsonSchema({"type": "string", "pattern": WARD_CODE_ONLY}),
+]
+
+
+def _stated_crs(crs: int | None) -> int | None:
+    if crs is not None and crs not in SUPPORTED:
+        raise NotAsDeclared(f"crs {crs} is not one the registry reads; see the documentation.")
+    return crs
+
+
+@previews.post("/import-previews", responses=problems(401, 403, 413, 415, 422))
+def preview_upload(
+    settings: SettingsDep,
+    actor: ActorDep,
+    file: DatasetFile,
+    crs: CrsField = None,
+    field_map: FieldMapField = None,
+) -> dict[str, Any]:
+    """How a file would be read, before anything is written (the file is not kept): its
+    features, CRS, each column's text encoding, a few decoded values and the field each
+    column feeds, with what stands in the way (no CRS found, a required field unmapped)."""
+    authorize(actor, Action.IMPORT)
+    options = ImportOptions(crs=_stated_crs(crs), field_map=parse_field_map(field_map))
+    return import_preview.preview(
+        file.file,
+        spool_dir=settings.upload_dir,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        max_features=settings.max_import_features,
+        options=options,
+    )
 
 
 @router.post("", status_code=202, responses=problems(401, 403, 413, 415, 422))
@@ -31,25 +78,10 @@ def upload(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
-    file: Annotated[UploadFile, File(description="Zipped shapefile, GeoPackage or GeoJSON.")],
-    crs: Annotated[
-        int | None,
-        Form(description="EPSG code of the coordinates when the .prj is missing or wrong."),
-        # a form field is never null: absent, or one of the codes the registry reads
-        WithJsonSchema({"type": "integer", "enum": sorted(SUPPORTED)}),
-    ] = None,
-    field_map: Annotated[
-        str | None,
-        Form(
-            description='JSON: field -> column, e.g. {"sheet_no": "SOTO", "parcel_no": "SOTHUA"}.'
-        ),
-        WithJsonSchema({"type": "string", "contentMediaType": "application/json"}),
-    ] = None,
-    commune_code: Annotated[
-        str | None,
-        Form(pattern=WARD_CODE_ONLY, description="Commune at survey time, when no column."),
-        WithJsonSchema({"type": "string", "pattern": WARD_CODE_ONLY}),
-    ] = None,
+    file: DatasetFile,
+    crs: CrsField = None,
+    field_map: FieldMapField = None,
+    commune_code: CommuneField = None,
     mode: Annotated[Literal["all_or_nothing", "accept_valid"], Form()] = "all_or_nothing",
     dry_run: Annotated[bool, Form(description="Check and report; write nothing.")] = False,
     overlap_tolerance_m2: Annotated[float, Form(ge=0, le=1000)] = 1.0,
@@ -62,10 +94,8 @@ def upload(
     import.
     """
     authorize(actor, Action.IMPORT)
-    if crs is not None and crs not in SUPPORTED:
-        raise NotAsDeclared(f"crs {crs} is not one the registry reads; see the documentation.")
     options = ImportOptions(
-        crs=crs,
+        crs=_stated_crs(crs),
         field_map=parse_field_map(field_map),
         commune_code=commune_code,
         mode=mode,

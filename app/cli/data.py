@@ -67,11 +67,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-def _progress_bar(done: int, total: int) -> None:
+def _progress_bar(done: int, total: int, phase: str) -> None:
     width = 30
     filled = width * done // total if total else 0
     print(
-        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} features",
+        f"\r{phase:>9} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} features",
         end="",
         file=sys.stderr,
         flush=True,

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, text
 
+from app.db.import_notices import announce
 from app.domain.imports import Issue
 
 
@@ -37,13 +38,16 @@ def claim(engine: Engine, import_id: int | None = None) -> int | None:
         row = conn.execute(
             text(
                 "UPDATE import_job SET status = 'running', started_at = now(),"
-                " heartbeat_at = now(), attempts = attempts + 1, progress_done = 0"
+                " heartbeat_at = now(), attempts = attempts + 1, progress_done = 0,"
+                " progress_phase = 'reading'"
                 " WHERE id = (SELECT id FROM import_job WHERE status = 'queued'"
                 "  AND (CAST(:id AS bigint) IS NULL OR id = :id)"
                 "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"
             ),
             {"id": import_id},
         ).one_or_none()
+        if row:
+            announce(conn, int(row[0]))
     return int(row[0]) if row else None
 
 
@@ -65,16 +69,18 @@ def outcome_of(engine: Engine, import_id: int) -> tuple[dict[str, Any] | None, s
     return report, error
 
 
-def heartbeat(engine: Engine, import_id: int, done: int, total: int) -> None:
-    """Say the import is alive, and how far it got."""
+def heartbeat(engine: Engine, import_id: int, done: int, total: int, phase: str) -> None:
+    """Say the import is alive, what it is doing and how far it got; announce it."""
     with engine.begin() as conn:
         conn.execute(
             text(
                 "UPDATE import_job SET heartbeat_at = now(), progress_done = :done,"
-                " progress_total = :total WHERE id = :id AND status = 'running'"
+                " progress_total = :total, progress_phase = :phase"
+                " WHERE id = :id AND status = 'running'"
             ),
-            {"id": import_id, "done": done, "total": total},
+            {"id": import_id, "done": done, "total": total, "phase": phase},
         )
+        announce(conn, import_id)
 
 
 def finish(
@@ -96,7 +102,7 @@ def finish(
             text(
                 "UPDATE import_job SET status = :status, report = CAST(:report AS jsonb),"
                 " error = :error, finished_at = now(), progress_done = :done,"
-                " progress_total = :total WHERE id = :id"
+                " progress_total = :total, progress_phase = 'done' WHERE id = :id"
             ),
             {
                 "id": import_id,
@@ -107,6 +113,7 @@ def finish(
                 "total": total,
             },
         )
+        announce(conn, import_id)
 
 
 def save_issues(conn: Connection, import_id: int, issues: Sequence[Issue]) -> None:
@@ -147,3 +154,21 @@ def issues_of(conn: Connection, import_id: int) -> list[Row[Any]]:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def issues_page(
+    conn: Connection, import_id: int, kind: str | None, limit: int, offset: int
+) -> tuple[int, list[Row[Any]]]:
+    """Return how many issues of the kind (all kinds: None) an import has, and one page of
+    them in order: source row, feature key, kind, reason."""
+    where = "import_id = :id AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
+    params = {"id": import_id, "kind": kind, "limit": limit, "offset": offset}
+    total = conn.execute(text(f"SELECT count(*) FROM import_issue WHERE {where}"), params)
+    page = conn.execute(
+        text(
+            "SELECT source_row, feature_key, kind, reason FROM import_issue"
+            f" WHERE {where} ORDER BY seq LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    return int(total.scalar_one()), list(page)

@@ -29,6 +29,10 @@ COMPLAINT_CHANNELS: tuple[str, ...] = get_args(ComplaintChannel)
 
 ImportStatus = Literal["queued", "running", "succeeded", "failed"]
 IMPORT_STATUSES: tuple[str, ...] = get_args(ImportStatus)
+# what a running import is doing: reading (and decoding and checking rows), checking against
+# the register, finding overlaps, writing; done at the end
+ImportPhase = Literal["queued", "reading", "checking", "overlaps", "writing", "done"]
+IMPORT_PHASES: tuple[str, ...] = get_args(ImportPhase)
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 

@@ -25,7 +25,8 @@ from app.spatial import crs_detect
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+# done, total, phase: see domain.codes.IMPORT_PHASES
+Progress = Callable[[int, int, str], None]
 # Features read, checked and staged at a time: memory stays flat whatever the file's size.
 CHUNK = 50_000
 
@@ -70,10 +71,10 @@ def run(
 ) -> Outcome:
     """Import `source`; return the report. Raises FileRefused for a file refused whole."""
     started = time.monotonic()
-    tick = progress or (lambda done, total: None)
+    tick = progress or (lambda done, total, phase: None)
     with tempfile.TemporaryDirectory(prefix="parcel-import-") as workdir, engine.connect() as conn:
         dataset, total = source_file.open_dataset(source, Path(workdir))
-        tick(0, total)
+        tick(0, total, "reading")
         transaction = conn.begin()
         try:
             import_sql.create_stage(conn, import_id)
@@ -97,7 +98,7 @@ def run(
             transaction.rollback()
             raise
     report["seconds"] = round(time.monotonic() - started, 2)
-    tick(total, total)
+    tick(total, total, "done")
     return _outcome(report, staged.issues, failed, import_id, source.name)
 
 
@@ -128,7 +129,7 @@ def _stage(
         issues += checked.issues
         repaired += checked.repaired
         import_sql.copy_rows(conn, checked.rows, checked.extras)
-        tick(min(offset + CHUNK, total) // 2, total)
+        tick(min(offset + CHUNK, total), total, "reading")
     if detected is None or mapping is None:  # an empty file
         raise FileRefused("The file holds no features.", slug="empty")
     issues += _drop_duplicates(conn, keys, issues)
@@ -181,6 +182,8 @@ def _check_and_write(
     """Check the staged features against the register (geometry, areas, land uses,
     overlaps) and write them, unless the mode says not to; return whether the import failed."""
     keys, issues = staged.keys, staged.issues
+    total = report["read"]
+    tick(0, total, "checking")
     import_sql.prepare(conn, staged.detected.epsg)
     issues += [Issue(r, keys[r], "rejected", why) for r, why in import_sql.rejections(conn)]
     issues += [
@@ -188,6 +191,7 @@ def _check_and_write(
         for r, why in import_sql.area_warnings(conn, options.area_warning_tolerance)
     ]
     issues += [Issue(r, keys[r], "warning", why) for r, why in import_sql.land_use_notes(conn)]
+    tick(0, total, "overlaps")
     found = import_sql.overlaps(conn, options.overlap_tolerance_m2)
     issues += [Issue(r, keys[r], "overlap", why) for r, _, why in found]
     report["overlaps"] = len(found)
@@ -201,7 +205,7 @@ def _check_and_write(
                 Issue(r, keys[r], "rejected", "overlaps another parcel (see overlap)")
                 for r in sorted(overlapping)
             ]
-        tick(3 * report["read"] // 4, report["read"])
+        tick(0, total, "writing")
         report.update(
             import_upsert.upsert(
                 conn,

@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 # A running job whose heartbeat is older than this belongs to a process that died.
 STALE_AFTER_S = 30.0
-Progress = Callable[[int, int], None]
+# done, total, phase (one of IMPORT_PHASES)
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,19 @@ def describe(job: ImportJob) -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "attempts": job.attempts,
-        "progress": {"done": job.progress_done, "total": job.progress_total},
+        "progress": {
+            "done": job.progress_done,
+            "total": job.progress_total,
+            "phase": job.progress_phase or ("done" if job.finished_at else "queued"),
+        },
         "report": job.report,
         "error": job.error,
-        "links": {"self": f"/imports/{job.id}", "rejects": f"/imports/{job.id}/rejects.csv"},
+        "links": {
+            "self": f"/imports/{job.id}",
+            "events": f"/imports/{job.id}/events",
+            "issues": f"/imports/{job.id}/issues",
+            "rejects": f"/imports/{job.id}/rejects.csv",
+        },
     }
 
 
@@ -176,6 +186,7 @@ def retry(*, session: Session, actor: Actor, import_id: int) -> ImportJob:
         raise Conflict(f"The file of import {import_id} is no longer kept; upload it again.")
     job.status = "queued"
     job.error = None
+    job.progress_phase = "queued"
     session.flush()
     audit.record(
         session,
@@ -214,23 +225,31 @@ class _Heartbeat:
         self.on_progress = on_progress
         self.every_s = every_s
         self.done = self.total = 0
+        self.phase = "reading"
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._beat, name=f"import-{import_id}-heartbeat", daemon=True
         )
 
-    def progress(self, done: int, total: int) -> None:
-        """Note how far the import is (and tell the caller's progress bar)."""
-        self.done, self.total = done, total
+    def progress(self, done: int, total: int, phase: str) -> None:
+        """Note how far the import is (and tell the caller's progress bar); a new phase or
+        count is written and announced at once, for the pages that follow the import."""
+        changed = (done, total, phase) != (self.done, self.total, self.phase)
+        self.done, self.total, self.phase = done, total, phase
         if self.on_progress:
-            self.on_progress(done, total)
+            self.on_progress(done, total, phase)
+        if changed:
+            self._write()
+
+    def _write(self) -> None:
+        try:
+            import_jobs.heartbeat(self.engine, self.import_id, self.done, self.total, self.phase)
+        except Exception:  # the database is away; the import itself will fail
+            logger.warning("import %d: heartbeat failed", self.import_id)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.every_s):
-            try:
-                import_jobs.heartbeat(self.engine, self.import_id, self.done, self.total)
-            except Exception:  # the database is away; the import itself will fail
-                logger.warning("import %d: heartbeat failed", self.import_id)
+            self._write()
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()

@@ -11,13 +11,16 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from app.domain.labels_vi import ROLE
+from app.domain import labels_vi
+from app.domain.permissions import ALLOWED, Action, Role
 from app.domain.sign_in_rules import MIN_PASSWORD_LENGTH
 from app.errors import NotFound
+from app.spatial.crs import SUPPORTED
+from app.spatial.vn_zones import NAMES
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-OWN = ("workbench.js", "workbench.css")
+OWN = ("workbench.js", "api.js", "upload.js", "workbench.css")
 
 
 def asset(name: str) -> Path:
@@ -31,7 +34,20 @@ def asset(name: str) -> Path:
 def page() -> str:
     """Return the workbench's HTML, with the Vietnamese labels its script reads."""
     labels = json.dumps(
-        {"role": ROLE, "min_password_length": MIN_PASSWORD_LENGTH}, ensure_ascii=False
+        {
+            "role": labels_vi.ROLE,
+            "import_status": labels_vi.IMPORT_STATUS,
+            "import_phase": labels_vi.IMPORT_PHASE,
+            "import_field": labels_vi.IMPORT_FIELD,
+            "import_mode": labels_vi.IMPORT_MODE,
+            "issue_kind": labels_vi.ISSUE_KIND,
+            "text_encoding": labels_vi.TEXT_ENCODING,
+            "crs": {str(code): NAMES[code] for code in sorted(SUPPORTED)},
+            "min_password_length": MIN_PASSWORD_LENGTH,
+            # the roles the permission table lets upload (and the admin, who may do anything)
+            "import_roles": sorted({Role.ADMIN.value, *(r.value for r in ALLOWED[Action.IMPORT])}),
+        },
+        ensure_ascii=False,
     )
     html = (HERE / "page.html").read_text("utf-8")
     # inside <script>, "</" could close the element early

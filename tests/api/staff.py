@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,15 +69,23 @@ class StaffRegister:
 
 
 @contextmanager
-def serve(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    """Serve the app on a fresh register that commits, with an admin's and a surveyor's key."""
+def serve(
+    server_url: str, local_cluster: localdb.Cluster | None, uploads: Path | None = None
+) -> Iterator[StaffRegister]:
+    """Serve the app on a fresh register that commits, with an admin's and a surveyor's key;
+    with `uploads`, its import worker runs and keeps uploads there."""
     service = local_cluster.service_url if local_cluster else None
     with committed_register(server_url, service, (Role.ADMIN, Role.SURVEYOR)) as (
         owner,
         url,
         headers,
     ):
-        app = create_app(Settings(DATABASE_URL=url, import_worker=False))  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            DATABASE_URL=url,
+            import_worker=uploads is not None,
+            **({"upload_dir": uploads} if uploads is not None else {}),
+        )
+        app = create_app(settings)
         with live_server(app) as base:
             registry = StaffRegister(base, owner, headers)
             yield registry

@@ -10,25 +10,34 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import pyogrio
+
 from app.config import PROJECT_ROOT
-from app.domain.labels_vi import ROLE
+from app.domain.labels_vi import ISSUE_KIND, ROLE, TEXT_ENCODING
 from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from tests.api.staff import PASSWORD, StaffRegister, advance, serve
 from tests.api.test_dashboard import CHROMIUM_ARGS
+from tests.services.conftest import SAMPLES
+from tests.services.mixed_file import mixed_upload
 from tests.support import ensure_tool
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster) as registry:
+def staff(
+    server_url: str,
+    local_cluster: localdb.Cluster | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[StaffRegister]:
+    with serve(server_url, local_cluster, tmp_path_factory.mktemp("uploads")) as registry:
         yield registry
 
 
@@ -259,3 +268,140 @@ def test_the_page_fits_a_tablet(staff: StaffRegister) -> None:
         finally:
             tablet.close()
     assert tablet.problems == [] and tablet.foreign == []
+
+
+# -- the upload desk ---------------------------------------------------------------------------
+
+
+def _read_table(browser: Browser, selector: str) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = browser.page.eval_on_selector_all(
+        f"{selector} tbody tr",
+        "rows => rows.map(r => ({...r.dataset, cells: [...r.cells].map(c => c.innerText)}))",
+    )
+    return rows
+
+
+def _upload_desk(staff: StaffRegister, browser: Browser, role: Role = Role.SURVEYOR) -> str:
+    user = staff.account(role)
+    browser.open()
+    browser.sign_in(user, PASSWORD)
+    browser.page.get_by_role("link", name="Nộp dữ liệu đo đạc").first.click()
+    browser.until("document.body.dataset.view === 'upload'")
+    return user
+
+
+def test_the_tcvn3_sample_is_previewed_then_imported_with_its_exact_counts(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    legacy = pyogrio.read_dataframe(SAMPLES / "parcels_tcvn3.zip", encoding="ISO-8859-1")
+    unicode = pyogrio.read_dataframe(SAMPLES / "parcels.zip")
+    user = _upload_desk(staff, browser)
+    page = browser.page
+    browser.shot("upload-desk")
+    page.get_by_label("Tệp dữ liệu").set_input_files(str(SAMPLES / "parcels_tcvn3.zip"))
+    with page.expect_response(lambda r: r.url.endswith("/import-previews")):
+        page.get_by_role("button", name="Xem trước").click()
+    browser.until("!document.getElementById('preview').hidden")
+    summary = page.inner_text("#preview-summary")
+    assert summary.startswith(f"{len(legacy):,}".replace(",", ".") + " thửa trong tệp")
+    assert "EPSG:9214" in summary
+    shown = {r["column"]: r["cells"] for r in _read_table(browser, "#preview-columns")}
+    assert set(shown) == set(legacy.columns) - {"geometry"}
+    text_columns = [
+        c
+        for c in shown
+        if isinstance(legacy[c].iloc[0], str) and any(not str(v).isascii() for v in legacy[c])
+    ]
+    assert text_columns
+    for column in text_columns:
+        assert shown[column][2] == TEXT_ENCODING["tcvn3"]
+        # decoded: the first values of the UTF-8 twin, as written there
+        assert shown[column][3].split("; ")[0] == str(unicode[column].iloc[0])
+    # the required fields are picked from the columns already
+    assert page.locator("#map-sheet_no").input_value() in legacy.columns
+    browser.shot("upload-preview")
+
+    with page.expect_response(lambda r: r.url.endswith("/imports") and r.status == 202) as sent:
+        page.get_by_role("button", name="Nhập dữ liệu").click()
+    import_id = sent.value.json()["id"]
+    browser.until("document.body.dataset.importStatus !== undefined", timeout_s=120)
+    with httpx.Client(base_url=staff.base) as http:
+        job = http.get(f"/imports/{import_id}", headers=staff.admin).json()
+    assert job["status"] == "succeeded" and job["uploader"] == f"{user} (surveyor)"
+    report = job["report"]
+    counts = {
+        key: int(page.inner_text(f'#report-counts dd[data-count="{key}"]').replace(".", ""))
+        for key in ("read", "inserted", "updated", "unchanged", "rejected")
+    }
+    assert counts == {k: report[k] for k in counts}
+    assert counts["read"] == len(legacy)
+    assert sum(counts[k] for k in ("inserted", "updated", "unchanged", "rejected")) == len(legacy)
+    assert "EPSG:9214" in page.inner_text("#report-crs")
+    assert TEXT_ENCODING["tcvn3"] in page.inner_text("#report-encodings")
+    assert page.inner_text("#phase-label") == "Hoàn tất"
+    mine = _read_table(browser, "#my-imports")
+    assert mine[0]["import"] == str(import_id) and mine[0]["cells"][1] == "parcels_tcvn3.zip"
+    browser.shot("upload-report")
+
+
+def test_the_issues_of_an_upload_are_listed_filtered_and_paged(
+    staff: StaffRegister, browser: Browser, tmp_path: Path
+) -> None:
+    _upload_desk(staff, browser)
+    page = browser.page
+    page.get_by_label("Tệp dữ liệu").set_input_files(str(mixed_upload(tmp_path)))
+    page.get_by_label("Cách nhập").select_option("accept_valid")
+    with page.expect_response(lambda r: r.url.endswith("/imports") and r.status == 202) as sent:
+        page.get_by_role("button", name="Chỉ kiểm tra").click()
+    import_id = sent.value.json()["id"]
+    browser.until("document.body.dataset.importStatus !== undefined", timeout_s=120)
+    with httpx.Client(base_url=staff.base) as http:
+        issues = http.get(
+            f"/imports/{import_id}/issues", params={"limit": 1000}, headers=staff.admin
+        ).json()["issues"]
+        parcels_before = http.get("/stats/summary").json()["parcels"]
+    listed = _read_table(browser, "#issues")
+    assert [(r["row"], r["kind"]) for r in listed] == [
+        (str(i["row"] or ""), i["kind"]) for i in issues
+    ]
+    assert {r["kind"] for r in listed} == {"rejected", "overlap"}
+    assert "chỉ kiểm tra" in page.inner_text("#report-status")
+    page.get_by_label("Loại vấn đề").select_option(label=ISSUE_KIND["rejected"])
+    browser.until(
+        "[...document.querySelectorAll('#issues tbody tr')]"
+        ".every(r => r.dataset.kind === 'rejected')"
+    )
+    rejected = _read_table(browser, "#issues")
+    assert len(rejected) == sum(1 for i in issues if i["kind"] == "rejected")
+    assert all(r["cells"][2] == ISSUE_KIND["rejected"] for r in rejected)
+    href = page.get_attribute("#report-rejects", "href")
+    assert href is not None and href.endswith(f"/imports/{import_id}/rejects.csv")
+    with httpx.Client(base_url=staff.base) as http:
+        assert http.get("/stats/summary").json()["parcels"] == parcels_before  # a check only
+    browser.shot("upload-issues")
+
+
+def test_a_refused_file_shows_the_servers_words(
+    staff: StaffRegister, browser: Browser, tmp_path: Path
+) -> None:
+    _upload_desk(staff, browser)
+    notes = tmp_path / "ghi-chu.txt"
+    notes.write_text("đây không phải bản đồ")
+    page = browser.page
+    page.get_by_label("Tệp dữ liệu").set_input_files(str(notes))
+    with page.expect_response(lambda r: r.url.endswith("/imports")) as sent:
+        page.get_by_role("button", name="Nhập dữ liệu").click()
+    assert sent.value.status == 415
+    detail = sent.value.json()["detail"]
+    browser.until("document.getElementById('message').textContent !== ''")
+    assert page.inner_text("#message") == f"Máy chủ từ chối (415): {detail}"
+
+
+def test_a_role_without_the_right_has_no_upload_desk(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    user = staff.account(Role.WARD_OFFICER, "07795")
+    browser.open("#/upload")
+    browser.sign_in(user, PASSWORD)
+    browser.until("document.body.dataset.view === 'home'")
+    assert browser.page.locator("#nav-upload").is_hidden()

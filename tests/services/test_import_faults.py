@@ -62,7 +62,7 @@ def test_postgres_killed_mid_import_leaves_nothing_and_retry_completes(
     service: Service, big_file: Path
 ) -> None:
     import_id = _upload(service, big_file)
-    service.wait_for(import_id, "running", running_past=PARCELS // 4)
+    service.wait_for(import_id, "running", in_phase="writing")
     kill_postgres(service.cluster)
     time.sleep(0.5)
     localdb.up(service.cluster)  # crash recovery
@@ -82,7 +82,7 @@ def test_api_killed_mid_import_is_marked_failed_on_restart_and_retried(
     service: Service, big_file: Path
 ) -> None:
     import_id = _upload(service, big_file)
-    service.wait_for(import_id, "running", running_past=PARCELS // 4)
+    service.wait_for(import_id, "running", in_phase="writing")
     service.kill()
     time.sleep(3.5)  # longer than the stale-heartbeat limit
     assert service.count("parcel") == 0  # its transaction died with it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 import zipfile
 from collections.abc import Iterator
@@ -15,11 +16,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+import pyogrio
+
 from app.config import Settings
 from app.domain.permissions import Role
 from app.main import create_app
 from app.services import apikeys
 from tests.services.conftest import SAMPLES
+from tests.services.mixed_file import mixed_upload
 from tests.support import SETUP, live_server
 
 
@@ -70,7 +74,7 @@ def test_upload_is_accepted_then_imported_by_the_worker(
     done = _wait(client, import_id, headers["gis_viewer"])
     assert done["status"] == "succeeded", done
     assert done["report"]["inserted"] == 3000
-    assert done["progress"] == {"done": 3000, "total": 3000}
+    assert done["progress"] == {"done": 3000, "total": 3000, "phase": "done"}
     assert done["sha256"] and done["uploader"] == "api surveyor (surveyor)"
     # the parcels are readable, and their versions name the import
     feature = client.get("/parcels/1").json()
@@ -244,3 +248,151 @@ def test_a_gdal_path_in_the_upload_never_reaches_gdal(
         thread.join()
         listener.close()
     assert connections == []
+
+
+def _events(client: httpx.Client, import_id: int, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Read the import's event stream to its end; return the documents it sent."""
+    documents = []
+    with client.stream("GET", f"/imports/{import_id}/events", headers=headers) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        event = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                assert event == "progress"
+                documents.append(json.loads(line.removeprefix("data: ")))
+    return documents
+
+
+def test_the_desk_follows_an_import_by_its_phases_pushed_as_they_happen(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine
+) -> None:
+    client, headers = api
+    with (SAMPLES / "parcels_tcvn3.zip").open("rb") as f:
+        response = client.post(
+            "/imports",
+            files={"file": ("parcels_tcvn3.zip", f, "application/zip")},
+            headers=headers["surveyor"],
+        )
+    import_id = response.json()["id"]
+    sent = _events(client, import_id, headers["surveyor"])
+    phases = [d["progress"]["phase"] for d in sent]
+    # in order, each phase once at least; a stream joined late starts where the import is
+    order = ["queued", "reading", "checking", "overlaps", "writing", "done"]
+    assert phases == sorted(phases, key=order.index), phases
+    assert phases[-1] == "done" and sent[-1]["status"] == "succeeded"
+    assert sent[-1] == client.get(f"/imports/{import_id}", headers=headers["surveyor"]).json()
+    assert all(d["progress"]["total"] in (None, sent[-1]["report"]["read"]) for d in sent)
+    # a finished import's stream sends the end at once
+    assert _events(client, import_id, headers["surveyor"]) == [sent[-1]]
+    assert client.get(f"/imports/{import_id}/events").status_code == 401
+    assert client.get("/imports/999999/events", headers=headers["surveyor"]).status_code == 404
+
+
+def test_the_desk_lists_the_callers_own_imports_and_pages_the_issues(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine, tmp_path: Path
+) -> None:
+    client, headers = api
+    with mixed_upload(tmp_path).open("rb") as f:
+        made = client.post(
+            "/imports",
+            files={"file": ("mixed.gpkg", f, "application/geopackage+sqlite3")},
+            data={"mode": "accept_valid"},
+            headers=headers["surveyor"],
+        ).json()
+    done = _wait(client, made["id"], headers["surveyor"])
+    mine = client.get("/imports", params={"mine": "true"}, headers=headers["surveyor"]).json()
+    assert mine[0]["id"] == made["id"]
+    assert all(i["uploader"] == "api surveyor (surveyor)" for i in mine)
+    others = client.get("/imports", params={"mine": "true"}, headers=headers["gis_viewer"])
+    assert others.json() == []
+    assert client.get("/imports").status_code == 401
+
+    with register.connect() as conn:
+        counts = dict(
+            conn.execute(
+                text("SELECT kind, count(*) FROM import_issue WHERE import_id = :id GROUP BY kind"),
+                {"id": made["id"]},
+            ).all()
+        )
+    rejects_csv = client.get(f"/imports/{made['id']}/rejects.csv", headers=headers["surveyor"])
+    lines = rejects_csv.text.lstrip("\ufeff").splitlines()[1:]
+    for kind, count in counts.items():
+        page = client.get(
+            f"/imports/{made['id']}/issues",
+            params={"kind": kind, "limit": 2},
+            headers=headers["surveyor"],
+        ).json()
+        assert page["total"] == count and len(page["issues"]) == min(2, count)
+        assert all(i["kind"] == kind for i in page["issues"])
+    everything = client.get(
+        f"/imports/{made['id']}/issues", params={"limit": 1000}, headers=headers["surveyor"]
+    ).json()
+    assert everything["total"] == sum(counts.values()) == len(lines)
+    second = client.get(
+        f"/imports/{made['id']}/issues",
+        params={"limit": 1, "offset": 1},
+        headers=headers["surveyor"],
+    ).json()
+    assert second["issues"] == everything["issues"][1:2]
+    assert set(counts) == {"rejected", "overlap"}, counts
+    assert done["report"]["rejected"] == len(
+        {i["row"] for i in everything["issues"] if i["kind"] == "rejected"}
+    )
+
+
+def test_a_preview_says_how_the_file_will_be_read_and_keeps_nothing(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], register: Engine, tmp_path: Path
+) -> None:
+    client, headers = api
+    legacy = pyogrio.read_dataframe(SAMPLES / "parcels_tcvn3.zip", encoding="ISO-8859-1")
+    unicode = pyogrio.read_dataframe(SAMPLES / "parcels.zip")
+    with (SAMPLES / "parcels_tcvn3.zip").open("rb") as f:
+        answer = client.post(
+            "/import-previews",
+            files={"file": ("parcels_tcvn3.zip", f, "application/zip")},
+            headers=headers["surveyor"],
+        )
+    assert answer.status_code == 200, answer.text
+    seen = answer.json()
+    assert seen["kind"] == "shapefile" and seen["features"] == len(legacy)
+    assert seen["crs"]["epsg"] == 9214 and seen["crs_problem"] is None
+    assert seen["mapping_problem"] is None
+    assert seen["fields"]["sheet_no"] in legacy.columns
+    columns = {c["name"]: c for c in seen["columns"]}
+    assert set(columns) == set(legacy.columns) - {"geometry"}
+    decoded = 0
+    for name, column in columns.items():
+        if isinstance(legacy[name].iloc[0], str) and any(not v.isascii() for v in legacy[name]):
+            assert column["encoding"] == "tcvn3", name
+            # decoded: what the UTF-8 twin of the sample says, value for value
+            assert column["samples"] == [str(v) for v in unicode[name][:5]], name
+            decoded += 1
+    assert decoded >= 2  # the holder's name and the address at least
+    assert {c["field"] for c in seen["columns"]} - {None} == set(seen["fields"])
+
+    with (SAMPLES / "parcels.zip").open("rb") as f:
+        wrong = client.post(
+            "/import-previews",
+            files={"file": ("parcels.zip", f, "application/zip")},
+            data={"field_map": json.dumps({"sheet_no": "NO_SUCH_COLUMN"})},
+            headers=headers["surveyor"],
+        ).json()
+    assert "NO_SUCH_COLUMN" in wrong["mapping_problem"] and wrong["fields"] == {}
+    refused = client.post(
+        "/import-previews",
+        files={"file": ("notes.txt", b"not a dataset", "text/plain")},
+        headers=headers["surveyor"],
+    )
+    assert refused.status_code == 415 and "zip" in refused.json()["detail"].lower()
+    viewer = client.post(
+        "/import-previews",
+        files={"file": ("x.zip", b"PK\x05\x06" + b"\x00" * 18, "application/zip")},
+        headers=headers["gis_viewer"],
+    )
+    assert viewer.status_code == 403
+    with register.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM import_job")).scalar_one() == 0
+    assert not any((tmp_path / "uploads").glob("*"))  # nothing kept

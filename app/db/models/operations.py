@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, timestamptz
 from app.domain.codes import (
+    IMPORT_PHASES,
     IMPORT_STATUSES,
     ROLES,
 )
@@ -75,6 +76,7 @@ class ImportJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     progress_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     progress_total: Mapped[int | None] = mapped_column(Integer)
+    progress_phase: Mapped[str | None] = mapped_column(String(16))
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -82,6 +84,10 @@ class ImportJob(Base):
         CheckConstraint(
             f"status IN ({', '.join(repr(v) for v in IMPORT_STATUSES)})", name="status_known"
         ),
+        CheckConstraint(
+            f"progress_phase IN ({', '.join(repr(v) for v in IMPORT_PHASES)})", name="phase_known"
+        ),
+        Index("ix_import_job_uploader_id", "uploader", "id"),
     )
 
 

@@ -1,97 +1,9 @@
 // The staff workbench: a client of the registry's API, in Vietnamese.
 // Signed in with the session cookie; every write sends the session's CSRF token.
-"use strict";
+import { LABELS, api, dateTime, message, say, state } from "./api.js";
+import { showDesk, startDesk } from "./upload.js";
 
-const LABELS = JSON.parse(document.getElementById("labels").textContent);
-const ROOT = new URL(".", document.baseURI); // the app's root, whatever the path prefix
 const SAVED_FORMS = "workbench.saved-forms";
-let current = null; // the signed-in session (GET /session), or null
-
-// --- talking to the API ------------------------------------------------------------------
-
-class Problem extends Error {
-  constructor(status, body) {
-    super(body.detail || `HTTP ${status}`);
-    this.status = status;
-    this.body = body;
-    this.slug = (body.type || "").split("/").pop();
-  }
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && current) headers["X-CSRF-Token"] = current.csrf_token;
-  const response = await fetch(new URL(path, ROOT), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const problem = new Problem(response.status, data);
-    if (problem.slug === "session-expired" && current) expired();
-    throw problem;
-  }
-  return data;
-}
-
-// --- what users read ----------------------------------------------------------------------
-
-const WEAK = {
-  too_short: `Mật khẩu phải có ít nhất ${LABELS.min_password_length} ký tự.`,
-  too_long: "Mật khẩu quá dài.",
-  contains_user_name: "Mật khẩu không được chứa tên đăng nhập.",
-  too_simple: "Mật khẩu quá đơn giản: hãy dùng nhiều ký tự khác nhau hơn.",
-};
-
-function say(problem) {
-  const body = problem.body || {};
-  switch (problem.slug) {
-    case "invalid-credentials":
-      return "Tên đăng nhập hoặc mật khẩu không đúng.";
-    case "too-many-attempts": {
-      const seconds = Number(body.retry_after_s || 0);
-      return body.locked
-        ? `Tài khoản tạm khóa vì đăng nhập sai nhiều lần. Hãy thử lại sau ${Math.ceil(seconds / 60)} phút.`
-        : `Đăng nhập sai nhiều lần liên tiếp. Hãy chờ ${seconds} giây rồi thử lại.`;
-    }
-    case "session-expired":
-      return "Phiên làm việc đã hết hạn. Hãy đăng nhập lại.";
-    case "weak-password":
-      return WEAK[body.rule] || "Mật khẩu mới chưa đạt yêu cầu.";
-    case "forbidden":
-      return "Bạn không có quyền thực hiện thao tác này.";
-    case "account-exists":
-      return "Tên đăng nhập này đã có người dùng.";
-    case "ward-mismatch":
-      return "Chỉ tài khoản cán bộ địa chính xã, phường mới gắn với một xã, phường (và phải có).";
-    case "unknown-ward":
-      return "Không có xã, phường với mã này.";
-    default:
-      return `Máy chủ từ chối (${problem.status}): ${problem.message}`;
-  }
-}
-
-function message(text, kind = "info") {
-  const box = document.getElementById("message");
-  box.textContent = text;
-  box.dataset.kind = kind;
-}
-
-const DATE_TIME = new Intl.DateTimeFormat("vi-VN", {
-  timeZone: "Asia/Ho_Chi_Minh",
-  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
-  hour12: false,
-});
-
-function dateTime(iso) {
-  if (!iso) return "—";
-  const parts = Object.fromEntries(DATE_TIME.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
-}
 
 // --- forms survive a sign-in in the middle ------------------------------------------------
 
@@ -121,7 +33,7 @@ function restoreForms() {
 
 function expired() {
   saveForms();
-  current = null;
+  state.current = null;
   const back = location.hash && !location.hash.startsWith("#/sign-in") ? location.hash : "#/";
   location.hash = `#/sign-in?next=${encodeURIComponent(back)}`;
   message(say({ slug: "session-expired" }), "error");
@@ -138,14 +50,14 @@ function show(name) {
   for (const section of document.querySelectorAll("main section")) {
     section.hidden = section.dataset.view !== name;
   }
-  document.getElementById("nav").hidden = current === null;
+  document.getElementById("nav").hidden = state.current === null;
   const heading = document.querySelector(`section[data-view="${name}"] h1`);
   if (heading) document.title = `${heading.textContent} – Sổ đăng ký thửa đất`;
 }
 
 async function render() {
   const { name, params } = route();
-  if (current === null && name !== "sign-in") {
+  if (state.current === null && name !== "sign-in") {
     location.hash = `#/sign-in?next=${encodeURIComponent(location.hash || "#/")}`;
     return;
   }
@@ -155,40 +67,48 @@ async function render() {
   } else if (name === "account") {
     fillAccount();
     show("account");
-  } else if (name === "accounts" && current.role === "admin") {
+  } else if (name === "accounts" && state.current.role === "admin") {
     show("accounts");
     await loadAccounts();
+  } else if (name === "upload" && mayImport()) {
+    show("upload");
+    await showDesk(params);
   } else {
     fillHome();
     show("home");
   }
   restoreForms();
   document.body.dataset.view = document.querySelector("main section:not([hidden])").dataset.view;
-  void params;
+}
+
+function mayImport() {
+  return state.current !== null && LABELS.import_roles.includes(state.current.role);
 }
 
 function fillHeader() {
-  const isAdmin = current && current.role === "admin";
+  const isAdmin = state.current && state.current.role === "admin";
   document.getElementById("nav-accounts").hidden = !isAdmin;
   document.getElementById("home-accounts").hidden = !isAdmin;
-  document.getElementById("who").textContent = current
-    ? `${current.display_name} (${LABELS.role[current.role] || current.role})`
+  document.getElementById("nav-upload").hidden = !mayImport();
+  document.getElementById("home-upload").hidden = !mayImport();
+  document.getElementById("who").textContent = state.current
+    ? `${state.current.display_name} (${LABELS.role[state.current.role] || state.current.role})`
     : "";
 }
 
 function fillHome() {
-  document.getElementById("greeting").textContent = `Xin chào, ${current.display_name}`;
-  const ward = current.ward_code ? `, xã/phường ${current.ward_code}` : "";
+  document.getElementById("greeting").textContent = `Xin chào, ${state.current.display_name}`;
+  const ward = state.current.ward_code ? `, xã/phường ${state.current.ward_code}` : "";
   document.getElementById("home-role").textContent =
-    `Vai trò: ${LABELS.role[current.role] || current.role}${ward}.`;
+    `Vai trò: ${LABELS.role[state.current.role] || state.current.role}${ward}.`;
 }
 
 function fillAccount() {
-  document.getElementById("account-user").textContent = current.user_name;
-  document.getElementById("account-name").textContent = current.display_name;
-  document.getElementById("account-role").textContent = LABELS.role[current.role] || current.role;
-  document.getElementById("account-ward").textContent = current.ward_code || "—";
-  document.getElementById("account-expires").textContent = dateTime(current.expires_at);
+  document.getElementById("account-user").textContent = state.current.user_name;
+  document.getElementById("account-name").textContent = state.current.display_name;
+  document.getElementById("account-role").textContent = LABELS.role[state.current.role] || state.current.role;
+  document.getElementById("account-ward").textContent = state.current.ward_code || "—";
+  document.getElementById("account-expires").textContent = dateTime(state.current.expires_at);
   document.getElementById("password-hint").textContent =
     `Ít nhất ${LABELS.min_password_length} ký tự, không chứa tên đăng nhập.`;
 }
@@ -254,7 +174,7 @@ async function signIn(event) {
     return;
   }
   try {
-    current = await api("POST", "session", { user_name, password });
+    state.current = await api("POST", "session", { user_name, password });
     form.reset();
     fillHeader();
     message("");
@@ -272,7 +192,7 @@ async function signOut() {
   } catch (problem) {
     if (problem.slug !== "session-expired") message(say(problem), "error");
   }
-  current = null;
+  state.current = null;
   fillHeader();
   location.hash = "#/sign-in";
   message("Bạn đã đăng xuất.");
@@ -322,11 +242,13 @@ async function start() {
   document.getElementById("password-form").addEventListener("submit", changePassword);
   document.getElementById("account-form").addEventListener("submit", createAccount);
   document.getElementById("sign-out").addEventListener("click", signOut);
+  state.onExpired = expired;
+  startDesk();
   window.addEventListener("hashchange", () => render().catch((p) => message(say(p), "error")));
   try {
-    current = await api("GET", "session");
+    state.current = await api("GET", "session");
   } catch (problem) {
-    current = null;
+    state.current = null;
   }
   fillHeader();
   await render();

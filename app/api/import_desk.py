@@ -1,0 +1,99 @@
+"""/imports, as the upload desk follows them: the caller's own imports, one page of an
+import's issues, and an import's progress pushed as server-sent events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.api.auth import ActorDep
+from app.api.deps import SessionDep
+from app.api.responses import problems
+from app.domain.permissions import Actor
+from app.errors import Unauthenticated
+from app.services import import_views
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+ImportId = Annotated[int, Path(gt=0)]
+# a stream ends after this long, whatever the import does: EventSource then connects again
+STREAM_FOR_S = 600.0
+# a comment line this often keeps proxies from closing a quiet stream
+KEEPALIVE_S = 15.0
+FINISHED = ("succeeded", "failed")
+
+
+def _staff(actor: Actor) -> None:
+    if actor.role is None:
+        raise Unauthenticated("Imports are read with a staff API key or a signed-in account.")
+
+
+@router.get("", responses=problems(401))
+def list_imports(
+    session: SessionDep,
+    actor: ActorDep,
+    mine: Annotated[bool, Query(description="Only the imports the caller uploaded.")] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """The newest imports first, with their status and report (any staff)."""
+    _staff(actor)
+    return import_views.listing(session=session, actor=actor, mine=mine, limit=limit)
+
+
+@router.get("/{import_id}/issues", responses=problems(401, 404))
+def import_issues(
+    import_id: ImportId,
+    session: SessionDep,
+    actor: ActorDep,
+    kind: Literal["rejected", "repaired", "warning", "overlap"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """One page of an import's rejects, repairs, warnings and overlaps, in file order, with
+    how many there are of the kind asked (any staff)."""
+    _staff(actor)
+    return import_views.issues_page(
+        session=session, import_id=import_id, kind=kind, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/{import_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **problems(401, 404)},
+)
+def import_events(import_id: ImportId, request: Request, actor: ActorDep) -> StreamingResponse:
+    """The import's status document as server-sent events (`event: progress`), sent again
+    at each change of phase or count the worker announces, until the import ends."""
+    _staff(actor)
+    factory = request.app.state.sessionmaker
+    first = import_views.status_of(factory, import_id)  # 404 before the stream starts
+    hub = request.app.state.import_events
+
+    async def stream() -> AsyncIterator[str]:
+        document: dict[str, Any] | None = first
+        sent: dict[str, Any] | None = None
+        ends = time.monotonic() + STREAM_FOR_S
+        while document is not None:
+            if document != sent:
+                yield f"event: progress\ndata: {json.dumps(document, ensure_ascii=False)}\n\n"
+                sent = document
+            if document["status"] in FINISHED or time.monotonic() > ends:
+                return
+            if not await hub.changed(import_id, KEEPALIVE_S):
+                yield ": still running\n\n"
+            if await request.is_disconnected():
+                return
+            document = await run_in_threadpool(import_views.status_of, factory, import_id)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

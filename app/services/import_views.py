@@ -1,0 +1,48 @@
+"""What the upload desk reads of imports: the caller's own, one page of an import's issues,
+and an import's status as its event stream sends it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import import_jobs
+from app.db.models import ImportJob
+from app.domain.permissions import Actor
+from app.services.imports import describe, get
+
+__all__ = ["issues_page", "listing", "status_of"]
+
+
+def listing(*, session: Session, actor: Actor, mine: bool, limit: int) -> list[dict[str, Any]]:
+    """Return the newest imports first (only the caller's own with `mine`), as status
+    documents without their reports' lists."""
+    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    if mine:
+        query = query.where(ImportJob.uploader == actor.label)
+    return [describe(job) for job in session.scalars(query)]
+
+
+def issues_page(
+    *, session: Session, import_id: int, kind: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    """Return one page of an import's rejects, repairs, warnings and overlaps, in file order."""
+    get(session=session, import_id=import_id)
+    total, rows = import_jobs.issues_page(session.connection(), import_id, kind, limit, offset)
+    return {
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "issues": [
+            {"row": r.source_row, "key": r.feature_key, "kind": r.kind, "reason": r.reason}
+            for r in rows
+        ],
+    }
+
+
+def status_of(factory: sessionmaker[Session], import_id: int) -> dict[str, Any]:
+    """Return an import's status document, read in a short transaction of its own."""
+    with factory() as session:
+        return describe(get(session=session, import_id=import_id))
