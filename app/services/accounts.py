@@ -8,7 +8,7 @@ from datetime import UTC
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import StaffAccount, StaffSession, Ward
+from app.db.models import StaffAccount, StaffSession
 from app.domain import clock
 from app.domain.permissions import Action, Actor, Role, authorize
 from app.domain.sign_in_rules import password_problem
@@ -16,11 +16,10 @@ from app.errors import (
     AccountExists,
     InvalidCredentials,
     NotFound,
-    UnknownWard,
-    WardMismatch,
     WeakPassword,
 )
 from app.services import audit, passwords
+from app.services.role_scope import check_ward
 
 __all__ = ["change_password", "create", "get", "list_all", "reset_password", "set_disabled"]
 
@@ -45,12 +44,7 @@ def create(
     """Create an account (admin only); the password is hashed, never kept."""
     authorize(actor, Action.ACCOUNT_MANAGE)
     user_name = user_name.lower()
-    if role is Role.WARD_OFFICER and ward_code is None:
-        raise WardMismatch("A ward officer's account needs the ward.")
-    if role is not Role.WARD_OFFICER and ward_code is not None:
-        raise WardMismatch("Only a ward officer's account is bound to a ward.")
-    if ward_code is not None and session.get(Ward, ward_code) is None:
-        raise UnknownWard(f"There is no ward {ward_code}.")
+    check_ward(session, role, ward_code, "account")
     if session.scalars(select(StaffAccount.id).where(StaffAccount.user_name == user_name)).first():
         raise AccountExists(f"There is already an account {user_name!r}.")
     _check_password(password, user_name)

@@ -9,11 +9,12 @@ from datetime import UTC
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import ApiKey, Ward
+from app.db.models import ApiKey
 from app.domain import clock
 from app.domain.permissions import Actor, Role
-from app.errors import NotFound, Unauthenticated, UnknownWard, WardMismatch
+from app.errors import NotFound, Unauthenticated
 from app.services import audit
+from app.services.role_scope import check_ward
 
 PREFIX = "pr_"
 
@@ -27,12 +28,7 @@ def create(
     *, session: Session, actor: Actor, name: str, role: Role, ward_code: str | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key; return its record and the key itself (shown this once only)."""
-    if role is Role.WARD_OFFICER and ward_code is None:
-        raise WardMismatch("A ward officer's key needs the ward (--ward CODE).")
-    if role is not Role.WARD_OFFICER and ward_code is not None:
-        raise WardMismatch("Only a ward officer's key is bound to a ward.")
-    if ward_code is not None and session.get(Ward, ward_code) is None:
-        raise UnknownWard(f"There is no ward {ward_code}.")
+    check_ward(session, role, ward_code, "key")
     key = PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(name=name, role=role.value, ward_code=ward_code, key_hash=_hash(key))
     session.add(record)
