@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 
 from app import dashboard
 from app.api.deps import SettingsDep
-from app.api.page_headers import CACHE, SECURITY_HEADERS
+from app.api.page_headers import CACHE, SECURITY_HEADERS, page_file
 from app.api.responses import problems
 
 router = APIRouter(tags=["dashboard"])
@@ -24,8 +24,4 @@ def dashboard_page(settings: SettingsDep) -> HTMLResponse:
 @router.get("/dashboard/assets/{name:path}", include_in_schema=False)
 def dashboard_asset(name: str, request: Request, settings: SettingsDep) -> Response:
     """One script, style sheet or image of the dashboard; 304 when the client has it."""
-    path = dashboard.asset(name, settings.dashboard_modules)
-    response = FileResponse(path, headers={**SECURITY_HEADERS, **CACHE}, stat_result=path.stat())
-    if request.headers.get("if-none-match") == response.headers["etag"]:
-        return Response(status_code=304, headers={"ETag": response.headers["etag"], **CACHE})
-    return response
+    return page_file(dashboard.asset(name, settings.dashboard_modules), request)

@@ -14,9 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
+from app.api.imports import require_staff
 from app.api.responses import problems
-from app.domain.permissions import Actor
-from app.errors import Unauthenticated
 from app.services import import_views
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -29,11 +28,6 @@ KEEPALIVE_S = 15.0
 FINISHED = ("succeeded", "failed")
 
 
-def _staff(actor: Actor) -> None:
-    if actor.role is None:
-        raise Unauthenticated("Imports are read with a staff API key or a signed-in account.")
-
-
 @router.get("", responses=problems(401))
 def list_imports(
     session: SessionDep,
@@ -42,7 +36,7 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]]:
     """The newest imports first, with their status and report (any staff)."""
-    _staff(actor)
+    require_staff(actor)
     return import_views.listing(session=session, actor=actor, mine=mine, limit=limit)
 
 
@@ -57,7 +51,7 @@ def import_issues(
 ) -> dict[str, Any]:
     """One page of an import's rejects, repairs, warnings and overlaps, in file order, with
     how many there are of the kind asked (any staff)."""
-    _staff(actor)
+    require_staff(actor)
     return import_views.issues_page(
         session=session, import_id=import_id, kind=kind, limit=limit, offset=offset
     )
@@ -71,7 +65,7 @@ def import_issues(
 def import_events(import_id: ImportId, request: Request, actor: ActorDep) -> StreamingResponse:
     """The import's status document as server-sent events (`event: progress`), sent again
     at each change of phase or count the worker announces, until the import ends."""
-    _staff(actor)
+    require_staff(actor)
     factory = request.app.state.sessionmaker
     first = import_views.status_of(factory, import_id)  # 404 before the stream starts
     hub = request.app.state.import_events

@@ -148,15 +148,16 @@ def _queue_once(
             upload.path.unlink(missing_ok=True)  # a replay or a refusal keeps no second copy
 
 
-def _staff(actor: Actor) -> None:
+def require_staff(actor: Actor) -> None:
+    """Refuse an anonymous caller: imports are read by staff only."""
     if actor.role is None:
-        raise Unauthenticated("Imports are read with a staff API key.")
+        raise Unauthenticated("Imports are read with a staff API key or a signed-in account.")
 
 
 @router.get("/{import_id}", responses=problems(401, 404))
 def read_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Return an import's status, progress and report (any staff key)."""
-    _staff(actor)
+    require_staff(actor)
     return imports.describe(imports.get(session=session, import_id=import_id))
 
 
@@ -166,7 +167,7 @@ def read_import(import_id: ImportId, session: SessionDep, actor: ActorDep) -> di
 )
 def import_rejects(import_id: ImportId, session: SessionDep, actor: ActorDep) -> Response:
     """Return every rejected or repaired feature, warning and overlap, with its row and reason."""
-    _staff(actor)
+    require_staff(actor)
     body = imports.rejects_csv(session=session, import_id=import_id)
     return Response(
         body,

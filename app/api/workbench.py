@@ -4,10 +4,10 @@ comes from the API, with the permissions of the signed-in account."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 
 from app import workbench
-from app.api.page_headers import CACHE, SECURITY_HEADERS
+from app.api.page_headers import CACHE, SECURITY_HEADERS, page_file
 
 router = APIRouter(tags=["workbench"])
 
@@ -21,8 +21,4 @@ def workbench_page() -> HTMLResponse:
 @router.get("/workbench/assets/{name:path}", include_in_schema=False)
 def workbench_asset(name: str, request: Request) -> Response:
     """The workbench's script or style sheet; 304 when the client has it."""
-    path = workbench.asset(name)
-    response = FileResponse(path, headers={**SECURITY_HEADERS, **CACHE}, stat_result=path.stat())
-    if request.headers.get("if-none-match") == response.headers["etag"]:
-        return Response(status_code=304, headers={"ETag": response.headers["etag"], **CACHE})
-    return response
+    return page_file(workbench.asset(name), request)

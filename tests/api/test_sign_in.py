@@ -296,3 +296,18 @@ def test_an_admin_creates_disables_and_enables_accounts(staff: StaffRegister) ->
         if staff.audit(a, "tranthilan")
     ]
     assert actions == ["account.create", "account.disable", "account.enable"]
+
+
+def test_behind_https_the_cookie_is_secure(staff: StaffRegister) -> None:
+    """A proxy that ends HTTPS says so (X-Forwarded-Proto, trusted from the loopback here):
+    the cookie is then sent over HTTPS only."""
+    user = staff.account()
+    with staff.client() as http:
+        answer = http.post(
+            "/session",
+            json={"user_name": user, "password": PASSWORD},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+    assert answer.status_code == 200, answer.text
+    attributes = {p.strip().lower() for p in answer.headers["set-cookie"].split(";")}
+    assert "secure" in attributes and "httponly" in attributes
