@@ -4,15 +4,15 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
-# npm ci's own record of what it installed: the dashboard's libraries are there and current
-NODE_MODULES := dashboard/node_modules/.package-lock.json
+# npm ci's own record of what it installed: the pages' libraries are there and current
+NODE_MODULES := frontend/node_modules/.package-lock.json
 
 .PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats bench-query clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(SYNCED): pyproject.toml uv.lock dashboard/package-lock.json scripts/bootstrap.sh $(NODE_MODULES)
+$(SYNCED): pyproject.toml uv.lock frontend/package-lock.json scripts/bootstrap.sh $(NODE_MODULES)
 	@bash scripts/bootstrap.sh
 	@touch $@
 

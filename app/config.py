@@ -91,10 +91,10 @@ class Settings(BaseSettings):
     stats_compact_every_s: float = Field(
         2.0, gt=0, description="How often the coverage counters are compacted, seconds."
     )
-    dashboard_modules: Path = Field(
-        PROJECT_ROOT / "dashboard" / "node_modules",
-        description="The npm packages /dashboard loads (Leaflet, Chart.js), as "
-        "scripts/bootstrap.sh installs them from dashboard/package-lock.json.",
+    frontend_modules: Path = Field(
+        PROJECT_ROOT / "frontend" / "node_modules",
+        description="The npm packages the pages load (OpenLayers, Leaflet, Chart.js), as "
+        "scripts/bootstrap.sh installs them from frontend/package-lock.json.",
     )
     session_idle_minutes: int = Field(
         30, gt=0, le=24 * 60, description="A workbench session ends after this long unused."

@@ -46,12 +46,12 @@ class DatabaseUnavailable(RegistryError):
     title = "Database unavailable"
 
 
-class DashboardUnavailable(RegistryError):
-    """The front-end libraries of /dashboard are not installed."""
+class PageLibrariesMissing(RegistryError):
+    """The front-end libraries the pages load (/dashboard, /workbench) are not installed."""
 
     status = 503
-    slug = "dashboard-unavailable"
-    title = "Dashboard unavailable"
+    slug = "page-libraries-missing"
+    title = "Page libraries missing"
 
 
 class Unauthenticated(RegistryError):

@@ -40,7 +40,7 @@ fi
 # --frozen: install exactly what uv.lock pins, never re-resolve.
 UV_PYTHON="$PYTHON" .tools/uv/bin/uv sync --frozen --quiet
 
-# The dashboard's front-end libraries (Leaflet, Chart.js), pinned in dashboard/package-lock.json
+# The pages' front-end libraries (OpenLayers, Leaflet, Chart.js), pinned in frontend/package-lock.json
 # and served by the app itself. npm ci writes node_modules/.package-lock.json last: missing, or
 # older than the lock, means the libraries are missing or stale.
 if ! command -v npm >/dev/null; then
@@ -50,13 +50,13 @@ if ! command -v npm >/dev/null; then
   elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   else
-    die "npm is missing; the dashboard's libraries are installed with it (Debian: sudo apt-get install nodejs npm)"
+    die "npm is missing; the pages' libraries are installed with it (Debian: sudo apt-get install nodejs npm)"
   fi
   command -v npm >/dev/null || die "npm is still missing after installing nodejs and npm"
 fi
-STAMP=dashboard/node_modules/.package-lock.json
-if [ ! -f "$STAMP" ] || [ dashboard/package-lock.json -nt "$STAMP" ]; then
-  echo "bootstrap: installing the dashboard's libraries (npm ci in dashboard/)" >&2
-  (cd dashboard && npm ci --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null) \
-    || die "npm ci failed in dashboard/ (see above); the npm registry must be reachable, or its cache filled"
+STAMP=frontend/node_modules/.package-lock.json
+if [ ! -f "$STAMP" ] || [ frontend/package-lock.json -nt "$STAMP" ]; then
+  echo "bootstrap: installing the pages' libraries (npm ci in frontend/)" >&2
+  (cd frontend && npm ci --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null) \
+    || die "npm ci failed in frontend/ (see above); the npm registry must be reachable, or its cache filled"
 fi

@@ -42,8 +42,9 @@ MAY_IMPORT: dict[str, set[str]] = {
         "app.workbench",
         "app.api",
     },
-    "app.dashboard": BASE | {"app.dashboard"},
-    "app.workbench": BASE | {"app.spatial", "app.workbench"},
+    "app.pages": BASE | {"app.pages"},
+    "app.dashboard": BASE | {"app.pages", "app.dashboard"},
+    "app.workbench": BASE | {"app.spatial", "app.pages", "app.workbench"},
     "app.localdb": {"app.localdb"},
 }
 ENTRY_POINTS = {"app.main", "app.cli", "app.__init__"}

@@ -17,11 +17,11 @@ router = APIRouter(tags=["dashboard"])
 def dashboard_page(settings: SettingsDep) -> HTMLResponse:
     """The coverage dashboard, in Vietnamese: the wards' map coloured by certified share, the
     table of wards against their targets, the backlog reasons, the timeline, report links."""
-    dashboard.check_libraries(settings.dashboard_modules)
+    dashboard.check_libraries(settings.frontend_modules)
     return HTMLResponse(dashboard.page(), headers={**SECURITY_HEADERS, **CACHE})
 
 
 @router.get("/dashboard/assets/{name:path}", include_in_schema=False)
 def dashboard_asset(name: str, request: Request, settings: SettingsDep) -> Response:
     """One script, style sheet or image of the dashboard; 304 when the client has it."""
-    return page_file(dashboard.asset(name, settings.dashboard_modules), request)
+    return page_file(dashboard.asset(name, settings.frontend_modules), request)

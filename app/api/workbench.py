@@ -7,18 +7,22 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app import workbench
+from app.api.deps import SettingsDep
 from app.api.page_headers import CACHE, SECURITY_HEADERS, page_file
+from app.api.responses import problems
 
 router = APIRouter(tags=["workbench"])
 
 
-@router.get("/workbench", response_class=HTMLResponse)
-def workbench_page() -> HTMLResponse:
-    """The staff workbench, in Vietnamese: sign-in, the account, the accounts (admin)."""
+@router.get("/workbench", response_class=HTMLResponse, responses=problems(503))
+def workbench_page(settings: SettingsDep) -> HTMLResponse:
+    """The staff workbench, in Vietnamese: sign-in, the upload desk, the parcel page, the
+    account, the accounts (admin)."""
+    workbench.check_libraries(settings.frontend_modules)
     return HTMLResponse(workbench.page(), headers={**SECURITY_HEADERS, **CACHE})
 
 
 @router.get("/workbench/assets/{name:path}", include_in_schema=False)
-def workbench_asset(name: str, request: Request) -> Response:
-    """The workbench's script or style sheet; 304 when the client has it."""
-    return page_file(workbench.asset(name), request)
+def workbench_asset(name: str, request: Request, settings: SettingsDep) -> Response:
+    """The workbench's script, style sheet or map library; 304 when the client has it."""
+    return page_file(workbench.asset(name, settings.frontend_modules), request)

@@ -15,18 +15,27 @@ from app.domain import labels_vi
 from app.domain.permissions import ALLOWED, Action, Role
 from app.domain.sign_in_rules import MIN_PASSWORD_LENGTH
 from app.errors import NotFound
+from app.pages import libraries
 from app.spatial.crs import SUPPORTED
 from app.spatial.vn_zones import NAMES
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 OWN = ("workbench.js", "api.js", "upload.js", "workbench.css")
+LIBRARIES = libraries.OPENLAYERS
 
 
-def asset(name: str) -> Path:
+def check_libraries(modules: Path) -> None:
+    """Raise PageLibrariesMissing unless OpenLayers is installed below `modules`."""
+    libraries.check(modules, LIBRARIES)
+
+
+def asset(name: str, modules: Path) -> Path:
     """Return the file served as /workbench/assets/`name`; NotFound for any other name."""
     if name in OWN:
         return STATIC / name
+    if found := libraries.library_file(name, modules, LIBRARIES):
+        return found
     raise NotFound(f"The workbench has no file {name!r}.")
 
 

@@ -100,7 +100,7 @@ def test_without_the_npm_libraries_the_page_says_to_run_bootstrap(
     settings: Settings, tmp_path: Path
 ) -> None:
     app = create_app(
-        settings.model_copy(update={"dashboard_modules": tmp_path, "import_worker": False})
+        settings.model_copy(update={"frontend_modules": tmp_path, "import_worker": False})
     )
     with live_server(app) as base, httpx.Client(base_url=base) as http:
         for url in ("/dashboard", "/dashboard/assets/leaflet.js"):

@@ -1,0 +1,1 @@
+"""What the app's own pages (the dashboard, the workbench) share."""
