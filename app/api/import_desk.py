@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +21,7 @@ from app.services import import_views
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 ImportId = Annotated[int, Path(gt=0)]
+GEOJSON = "application/geo+json"
 # a stream ends after this long, whatever the import does: EventSource then connects again
 STREAM_FOR_S = 600.0
 # a comment line this often keeps proxies from closing a quiet stream
@@ -40,21 +41,56 @@ def list_imports(
     return import_views.listing(session=session, actor=actor, mine=mine, limit=limit)
 
 
-@router.get("/{import_id}/issues", responses=problems(401, 404))
+IssueKind = Literal["rejected", "repaired", "warning", "overlap"]
+
+
+@router.get("/{import_id}/issues", responses=problems(401, 404, 422))
 def import_issues(
     import_id: ImportId,
     session: SessionDep,
     actor: ActorDep,
-    kind: Literal["rejected", "repaired", "warning", "overlap"] | None = None,
+    kind: IssueKind | None = None,
+    reason: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Text the reason holds (case ignored)."),
+    ] = None,
+    sort: Annotated[
+        Literal["row", "key", "kind", "reason", "-row", "-key", "-kind", "-reason"],
+        Query(description="Order of the page; a leading `-` reverses it."),
+    ] = "row",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    """One page of an import's rejects, repairs, warnings and overlaps, in file order, with
-    how many there are of the kind asked (any staff)."""
+    """One page of an import's rejects, repairs, warnings and overlaps, in file order (or
+    `sort`), with how many match (any staff). `drawn`: the issue has a geometry in
+    `issues.geojson`, under the same `seq`."""
     require_staff(actor)
     return import_views.issues_page(
-        session=session, import_id=import_id, kind=kind, limit=limit, offset=offset
+        session=session,
+        import_id=import_id,
+        kind=kind,
+        reason=reason,
+        order=sort.removeprefix("-"),
+        descending=sort.startswith("-"),
+        limit=limit,
+        offset=offset,
     )
+
+
+@router.get(
+    "/{import_id}/issues.geojson",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}, **problems(401, 404)},
+)
+def import_issues_geojson(
+    import_id: ImportId, session: SessionDep, actor: ActorDep, kind: IssueKind | None = None
+) -> Response:
+    """The features of an import's issues, as the file had them (an invalid ring stays
+    invalid), in WGS 84: id and `seq` as in `/issues`, with row, key, kind and reason. File-wide
+    issues and geometries that cannot be drawn are left out (any staff)."""
+    require_staff(actor)
+    collection = import_views.issues_geojson(session=session, import_id=import_id, kind=kind)
+    return Response(collection, media_type=GEOJSON)
 
 
 @router.get(

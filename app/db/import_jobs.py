@@ -10,8 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, text
+from sqlalchemy import Engine, Row, text
 
+from app.db import import_issues
 from app.db.import_notices import announce
 from app.domain.imports import Issue
 
@@ -97,7 +98,7 @@ def finish(
     """Record an import's end: its status, report, error, progress and issues."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM import_issue WHERE import_id = :id"), {"id": import_id})
-        save_issues(conn, import_id, issues)
+        import_issues.save(conn, import_id, issues)
         conn.execute(
             text(
                 "UPDATE import_job SET status = :status, report = CAST(:report AS jsonb),"
@@ -116,59 +117,5 @@ def finish(
         announce(conn, import_id)
 
 
-def save_issues(conn: Connection, import_id: int, issues: Sequence[Issue]) -> None:
-    """Store the import's issues (rows 1-based as in the file; file-level ones without row)."""
-    if not issues:
-        return
-    conn.execute(
-        text(
-            "INSERT INTO import_issue (import_id, seq, source_row, feature_key, kind, reason)"
-            " VALUES (:id, :seq, :row, :key, :kind, :reason)"
-        ),
-        [
-            {
-                "id": import_id,
-                "seq": seq,
-                "row": issue.row + 1 if issue.row >= 0 else None,
-                "key": issue.key,
-                "kind": issue.kind,
-                "reason": issue.reason,
-            }
-            for seq, issue in enumerate(issues, start=1)
-        ],
-    )
-
-
-def issues_of(conn: Connection, import_id: int) -> list[Row[Any]]:
-    """Return an import's issues in order: source row, feature key, kind, reason."""
-    return list(
-        conn.execute(
-            text(
-                "SELECT source_row, feature_key, kind, reason FROM import_issue"
-                " WHERE import_id = :id ORDER BY seq"
-            ),
-            {"id": import_id},
-        )
-    )
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def issues_page(
-    conn: Connection, import_id: int, kind: str | None, limit: int, offset: int
-) -> tuple[int, list[Row[Any]]]:
-    """Return how many issues of the kind (all kinds: None) an import has, and one page of
-    them in order: source row, feature key, kind, reason."""
-    where = "import_id = :id AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
-    params = {"id": import_id, "kind": kind, "limit": limit, "offset": offset}
-    total = conn.execute(text(f"SELECT count(*) FROM import_issue WHERE {where}"), params)
-    page = conn.execute(
-        text(
-            "SELECT source_row, feature_key, kind, reason FROM import_issue"
-            f" WHERE {where} ORDER BY seq LIMIT :limit OFFSET :offset"
-        ),
-        params,
-    )
-    return int(total.scalar_one()), list(page)

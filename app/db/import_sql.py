@@ -109,6 +109,16 @@ def copy_rows(
         cur.close()
 
 
+def staged_shapes(conn: Connection, rows: Iterable[int]) -> dict[int, bytes]:
+    """Return the staged geometry (WKB, the file's CRS) of these source rows."""
+    found = execute(
+        conn,
+        "SELECT source_row, wkb FROM import_stage WHERE source_row = ANY(:rows)",
+        {"rows": list(rows)},
+    )
+    return {row: bytes(wkb) for row, wkb in found}
+
+
 def drop_staged(conn: Connection, rows: Iterable[int]) -> None:
     """Leave these source rows out of the staging table."""
     execute(conn, "DELETE FROM import_stage WHERE source_row = ANY(:rows)", {"rows": list(rows)})

@@ -51,3 +51,6 @@ class Issue:
     key: str | None
     kind: str  # rejected, repaired, warning, overlap
     reason: str
+    # the feature's geometry as WKB in the storage CRS, to draw it on a map (None: no
+    # geometry, or none that can be drawn)
+    shape: bytes | None = field(default=None, repr=False, compare=False)

@@ -94,6 +94,8 @@ class CheckedChunk:
     rows: dict[str, Sequence[Any]]  # the columns of the staging table, good rows only
     extras: list[dict[str, Any]] | None
     repaired: int
+    # the source geometry (WKB, the file's CRS) of each row rejected here, to draw it
+    shapes: dict[int, bytes]
 
 
 def check_chunk(
@@ -146,7 +148,8 @@ def check_chunk(
         "wkb": [wkb for _, wkb in keep],
     }
     extra = [extras(chunk, mapping, row) for row in rows] if mapping.extra else None
-    return CheckedChunk(keys, issues, columns, extra, checked.repaired)
+    shapes = {row + offset: wkb for row in bad if (wkb := chunk.wkb[row]) is not None}
+    return CheckedChunk(keys, issues, columns, extra, checked.repaired, shapes)
 
 
 def _ignored_areas(

@@ -7,12 +7,13 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from app.config import STORAGE_SRID
 from app.db import import_sql, import_upsert
 from app.domain.imports import ImportOptions, Issue
 from app.errors import FileRefused
@@ -21,7 +22,7 @@ from app.ingest import source as source_file
 from app.ingest.fields import FieldMapping, FieldMappingError, map_fields
 from app.limits import MAX_IMPORT_FEATURES
 from app.services import audit
-from app.spatial import crs_detect
+from app.spatial import crs_detect, drawn_shapes
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class _Staged:
     mapping: FieldMapping
     encodings: dict[str, str]
     repaired: int
+    shapes: dict[int, bytes]  # source rows' geometry (the file's CRS), to draw their issues
 
 
 def preflight(source: Path, max_features: int = MAX_IMPORT_FEATURES) -> int:
@@ -81,6 +83,7 @@ def run(
             staged = _stage(conn, dataset, total, options, tick)
             report = _report(staged, total, options)
             failed = _check_and_write(conn, staged, report, import_id, actor, options, tick)
+            _draw_issues(conn, staged)
             if failed or options.dry_run:
                 transaction.rollback()
             else:
@@ -109,6 +112,7 @@ def _stage(
     keys: list[str | None] = []
     issues = [Issue(-1, None, "warning", w) for w in dataset.warnings]
     encodings: dict[str, str] = {}
+    shapes: dict[int, bytes] = {}
     repaired = 0
     detected: crs_detect.DetectedCrs | None = None
     mapping: FieldMapping | None = None
@@ -128,25 +132,46 @@ def _stage(
         keys += checked.keys
         issues += checked.issues
         repaired += checked.repaired
+        shapes.update(checked.shapes)
         import_sql.copy_rows(conn, checked.rows, checked.extras)
         tick(min(offset + CHUNK, total), total, "reading")
     if detected is None or mapping is None:  # an empty file
         raise FileRefused("The file holds no features.", slug="empty")
-    issues += _drop_duplicates(conn, keys, issues)
-    return _Staged(keys, issues, detected, mapping, encodings, repaired)
+    issues += _drop_duplicates(conn, keys, issues, shapes)
+    return _Staged(keys, issues, detected, mapping, encodings, repaired, shapes)
 
 
-def _drop_duplicates(conn: Connection, keys: list[str | None], issues: list[Issue]) -> list[Issue]:
-    """Unstage every feature whose key appears more than once; return their issues."""
+def _drop_duplicates(
+    conn: Connection, keys: list[str | None], issues: list[Issue], shapes: dict[int, bytes]
+) -> list[Issue]:
+    """Unstage every feature whose key appears more than once (keeping its geometry in
+    `shapes`); return their issues."""
     dupes = checks.duplicate_keys(keys)
     dupe_rows = [row for row, key in enumerate(keys) if key in dupes]
     if dupe_rows:
+        shapes.update(import_sql.staged_shapes(conn, dupe_rows))
         import_sql.drop_staged(conn, dupe_rows)
     rejected_so_far = {i.row for i in issues if i.kind == "rejected"}
     return [
         Issue(row, keys[row], "rejected", f"key {keys[row]} appears more than once in the file")
         for row in dupe_rows
         if row not in rejected_so_far
+    ]
+
+
+def _draw_issues(conn: Connection, staged: _Staged) -> None:
+    """Give each issue of a feature its geometry in the storage CRS, for the map: those
+    rejected while reading were kept then, the others are still staged."""
+    rows = {issue.row for issue in staged.issues if issue.row >= 0}
+    staged.shapes.update(import_sql.staged_shapes(conn, rows - staged.shapes.keys()))
+    drawn = drawn_shapes.reproject(
+        {row: staged.shapes[row] for row in rows if row in staged.shapes},
+        staged.detected.epsg,
+        STORAGE_SRID,
+    )
+    staged.issues[:] = [
+        replace(issue, shape=drawn.get(issue.row)) if issue.row >= 0 else issue
+        for issue in staged.issues
     ]
 
 

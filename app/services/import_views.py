@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import import_jobs
+from app.db import import_issues
 from app.db.models import ImportJob
 from app.domain.permissions import Actor
 from app.services.imports import describe, get
 
-__all__ = ["issues_page", "listing", "status_of"]
+__all__ = ["issues_geojson", "issues_page", "listing", "status_of"]
 
 
 def listing(*, session: Session, actor: Actor, mine: bool, limit: int) -> list[dict[str, Any]]:
@@ -26,20 +26,51 @@ def listing(*, session: Session, actor: Actor, mine: bool, limit: int) -> list[d
 
 
 def issues_page(
-    *, session: Session, import_id: int, kind: str | None, limit: int, offset: int
+    *,
+    session: Session,
+    import_id: int,
+    kind: str | None,
+    reason: str | None,
+    order: str,
+    descending: bool,
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
-    """Return one page of an import's rejects, repairs, warnings and overlaps, in file order."""
+    """Return one page of an import's rejects, repairs, warnings and overlaps, in file order
+    unless `order` names another (row, key, kind, reason)."""
     get(session=session, import_id=import_id)
-    total, rows = import_jobs.issues_page(session.connection(), import_id, kind, limit, offset)
+    total, rows = import_issues.page(
+        session.connection(),
+        import_id,
+        kind=kind,
+        reason=reason,
+        order=order,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
     return {
         "total": total,
         "limit": limit,
         "offset": offset,
         "issues": [
-            {"row": r.source_row, "key": r.feature_key, "kind": r.kind, "reason": r.reason}
+            {
+                "seq": r.seq,
+                "row": r.source_row,
+                "key": r.feature_key,
+                "kind": r.kind,
+                "reason": r.reason,
+                "drawn": r.drawn,
+            }
             for r in rows
         ],
     }
+
+
+def issues_geojson(*, session: Session, import_id: int, kind: str | None) -> str:
+    """Return the import's issues that have a geometry as a GeoJSON FeatureCollection."""
+    get(session=session, import_id=import_id)
+    return import_issues.feature_collection(session.connection(), import_id, kind)
 
 
 def status_of(factory: sessionmaker[Session], import_id: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.db import import_jobs
+from app.db import import_issues, import_jobs
 from app.db.models import ImportJob
 from app.domain.imports import ImportOptions, Issue
 from app.domain.permissions import Actor
@@ -172,7 +172,7 @@ def rejects_csv(*, session: Session, import_id: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["row", "key", "kind", "reason"])
-    for issue in import_jobs.issues_of(session.connection(), import_id):
+    for issue in import_issues.all_of(session.connection(), import_id):
         writer.writerow([issue.source_row or "", issue.feature_key or "", issue.kind, issue.reason])
     return "\ufeff" + out.getvalue()
 

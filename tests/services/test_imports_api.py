@@ -17,6 +17,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import pyogrio
+import shapely
+import shapely.geometry
 
 from app.config import Settings
 from app.domain.permissions import Role
@@ -396,3 +398,87 @@ def test_a_preview_says_how_the_file_will_be_read_and_keeps_nothing(
     with register.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM import_job")).scalar_one() == 0
     assert not any((tmp_path / "uploads").glob("*"))  # nothing kept
+
+
+def test_each_issue_of_a_feature_is_drawn_where_the_file_had_it(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    client, headers = api
+    path = mixed_upload(tmp_path)
+    with path.open("rb") as f:
+        made = client.post(
+            "/imports",
+            files={"file": ("mixed.gpkg", f, "application/geopackage+sqlite3")},
+            data={"mode": "accept_valid"},
+            headers=headers["surveyor"],
+        ).json()
+    _wait(client, made["id"], headers["surveyor"])
+    url = f"/imports/{made['id']}/issues"
+    issues = client.get(url, params={"limit": 1000}, headers=headers["surveyor"]).json()["issues"]
+    drawn = client.get(f"{url}.geojson", headers=headers["surveyor"])
+    assert drawn.headers["content-type"] == "application/geo+json"
+    collection = drawn.json()
+    # the oracle: the file itself, reprojected by geopandas, row by row
+    source = pyogrio.read_dataframe(path).to_crs(4326)
+    features = {f["id"]: f for f in collection["features"]}
+    assert set(features) == {i["seq"] for i in issues if i["drawn"]}
+    # the point (row 5) and the overlapping outline (row 7) are drawn; the row with no
+    # geometry (6) cannot be
+    assert {f["properties"]["row"] for f in features.values()} == {1, 5, 7}
+    assert not any(i["drawn"] for i in issues if i["row"] == 6)
+    for feature in features.values():
+        expected = source.geometry.iloc[feature["properties"]["row"] - 1]
+        assert shapely.geometry.shape(feature["geometry"]).equals_exact(expected, 1e-6)
+        (issue,) = [i for i in issues if i["seq"] == feature["id"]]
+        assert feature["properties"] == {
+            k: issue[k] for k in ("seq", "row", "key", "kind", "reason")
+        }
+    lon = [x for f in features.values() for x, _ in _points(f["geometry"])]
+    lat = [y for f in features.values() for _, y in _points(f["geometry"])]
+    assert collection["bbox"] == pytest.approx([min(lon), min(lat), max(lon), max(lat)], abs=1e-6)
+    overlaps = client.get(
+        f"{url}.geojson", params={"kind": "overlap"}, headers=headers["surveyor"]
+    ).json()
+    assert {f["properties"]["kind"] for f in overlaps["features"]} == {"overlap"}
+
+
+def _points(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    return [tuple(c) for c in shapely.get_coordinates(shapely.geometry.shape(geometry))]
+
+
+def test_the_issues_are_sorted_and_filtered_by_reason(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    client, headers = api
+    with mixed_upload(tmp_path).open("rb") as f:
+        made = client.post(
+            "/imports",
+            files={"file": ("mixed.gpkg", f, "application/geopackage+sqlite3")},
+            data={"mode": "accept_valid"},
+            headers=headers["surveyor"],
+        ).json()
+    _wait(client, made["id"], headers["surveyor"])
+    url = f"/imports/{made['id']}/issues"
+
+    def page(**params: Any) -> list[dict[str, Any]]:
+        answer = client.get(url, params={"limit": 1000, **params}, headers=headers["surveyor"])
+        assert answer.status_code == 200, answer.text
+        issues: list[dict[str, Any]] = answer.json()["issues"]
+        return issues
+
+    everything = page()
+    # file order: the rows as numbered in the file (issues of the file as a whole first)
+    assert [(i["row"] or 0, i["seq"]) for i in everything] == sorted(
+        (i["row"] or 0, i["seq"]) for i in everything
+    )
+    by_reason = page(sort="reason")
+    assert [i["reason"] for i in by_reason] == sorted(i["reason"] for i in everything)
+    backwards = page(sort="-reason")
+    assert [i["reason"] for i in backwards] == sorted(
+        (i["reason"] for i in everything), reverse=True
+    )
+    word = everything[0]["reason"].split()[0].upper()
+    assert page(reason=word) == [i for i in everything if word.lower() in i["reason"].lower()]
+    assert (
+        client.get(url, params={"sort": "holder"}, headers=headers["surveyor"]).status_code == 422
+    )

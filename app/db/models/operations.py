@@ -21,6 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from geoalchemy2 import Geometry
+
+from app.config import STORAGE_SRID
 from app.db.base import Base, timestamptz
 from app.domain.codes import (
     IMPORT_PHASES,
@@ -102,6 +105,10 @@ class ImportIssue(Base):
     feature_key: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
+    # the feature as the file had it (valid or not), in the storage CRS, to draw it
+    geom: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False), nullable=True
+    )
 
     __table_args__ = (
         CheckConstraint(

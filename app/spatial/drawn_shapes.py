@@ -1,0 +1,46 @@
+"""Geometries kept only to be drawn (an import's rejects, say): reprojected as they are,
+valid or not, and left out when there is nothing sensible to draw."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+import shapely
+from pyproj import Transformer
+
+# a geometry with more vertices than this is not drawn (the import refuses it anyway)
+MAX_DRAWN_VERTICES = 100_000
+
+
+def reproject(shapes: Mapping[int, bytes], source_srid: int, target_srid: int) -> dict[int, bytes]:
+    """Return each shape (WKB, keyed by anything) as 2D WKB in `target_srid`.
+
+    Invalid geometries are kept as they are, for the map to show what was wrong; shapes
+    that cannot be parsed, are empty, are too large to draw or land outside the target CRS's
+    numbers are left out.
+    """
+    keys = list(shapes)
+    geoms = shapely.from_wkb([shapes[k] for k in keys], on_invalid="ignore")
+    drawable = [
+        i
+        for i, geom in enumerate(geoms)
+        if geom is not None
+        and not geom.is_empty
+        and shapely.get_num_coordinates(geom) <= MAX_DRAWN_VERTICES
+    ]
+    if not drawable:
+        return {}
+    picked = shapely.force_2d(geoms[drawable])
+    if source_srid != target_srid:
+        transformer = Transformer.from_crs(source_srid, target_srid, always_xy=True)
+
+        def move(xy: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(xy[:, 0], xy[:, 1], errcheck=False)
+            return np.column_stack((x, y))
+
+        picked = shapely.transform(picked, move)
+    finite = np.isfinite(shapely.bounds(picked)).all(axis=1)
+    wkb = shapely.to_wkb(picked)
+    return {keys[i]: bytes(w) for i, w, ok in zip(drawable, wkb, finite, strict=True) if ok}
