@@ -24,6 +24,7 @@ from app.api import (
     imports,
     ogc,
     openapi,
+    parcel_find,
     parcel_queries,
     parcels,
     reports,
@@ -55,6 +56,7 @@ WGS84 unless another CRS is asked for. Errors are RFC 9457 `application/problem+
 ROUTERS = (
     health.router,
     parcel_queries.router,
+    parcel_find.router,
     parcels.router,
     disputes.router,
     complaints.router,

@@ -60,6 +60,19 @@ FEATURE_EXAMPLE = {
         "status": "in_review",
         "certified": False,
         "allowed_transitions": ["returned", "eligible", "ineligible"],
+        "next_steps": [
+            {"status": "returned", "reissue": False, "blocked": None},
+            {
+                "status": "eligible",
+                "reissue": False,
+                "blocked": {
+                    "rule": "origin-unconfirmed",
+                    "detail": "The commune has not confirmed the time of use; a ward officer "
+                    "must confirm it first.",
+                },
+            },
+            {"status": "ineligible", "reissue": False, "blocked": None},
+        ],
         "area_m2": 312.4,
         "land_uses": [{"code": "ODT", "area_m2": 312.4, "origin_codes": ["CNQ-CTT"]}],
         "backlog": ["time_of_use_unconfirmed"],

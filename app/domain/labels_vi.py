@@ -84,3 +84,75 @@ IMPORT_MODE = {
     "all_or_nothing": "Tất cả hoặc không: một thửa lỗi thì không ghi thửa nào",
     "accept_valid": "Nhận các thửa hợp lệ, bỏ các thửa lỗi",
 }
+
+HOLDER_KIND = {
+    "individual": "Cá nhân",
+    "household": "Hộ gia đình",
+    "couple": "Vợ chồng",
+    "organisation": "Tổ chức",
+    "community": "Cộng đồng dân cư",
+}
+
+DISPUTE_KIND = {
+    "boundary": "Tranh chấp ranh giới",
+    "ownership": "Tranh chấp quyền sử dụng",
+    "inheritance": "Tranh chấp thừa kế",
+    "encroachment": "Lấn chiếm",
+    "other": "Tranh chấp khác",
+}
+
+DISPUTE_STATUS = {"open": "Đang tranh chấp", "resolved": "Đã giải quyết"}
+
+# what blocks a step of the life cycle (domain.lifecycle.refusal's rules)
+REFUSAL = {
+    "parcel-retired": "Thửa đã ngừng sử dụng (đã tách, hợp hoặc hủy): không đổi được trạng thái.",
+    "no-such-transition": "Không có bước này từ trạng thái hiện tại.",
+    "reissue-only": "Chỉ ký lại khi cấp đổi Giấy chứng nhận.",
+    "open-dispute": "Thửa đang có tranh chấp: phải giải quyết xong trước.",
+    "origin-unconfirmed": "UBND xã, phường chưa xác nhận nguồn gốc và thời điểm sử dụng đất.",
+}
+
+# what a version of a parcel records (parcel_version.action); transitions: "transition:<to>"
+HISTORY_ACTION = {
+    "create": "Đăng ký thửa mới",
+    "import": "Nhập từ dữ liệu đo đạc",
+    "amend": "Chỉnh sửa thông tin",
+    "transition": "Chuyển trạng thái",
+    "confirm_origin": "Xác nhận nguồn gốc, thời điểm sử dụng",
+    "open_dispute": "Ghi nhận tranh chấp",
+    "resolve_dispute": "Giải quyết tranh chấp",
+    "set_backlog": "Ghi lý do tồn đọng",
+    "split": "Tách thửa",
+    "merge": "Hợp thửa",
+    "retire": "Ngừng sử dụng thửa",
+    # the audit log's names of an import's steps
+    "import.submit": "Nộp tệp dữ liệu đo đạc",
+    "import.retry": "Nhập lại tệp dữ liệu đo đạc",
+    "import.write": "Ghi dữ liệu đo đạc vào sổ",
+}
+
+# the parcel's fields as its page and its history name them
+PARCEL_FIELD = {
+    "status": "Trạng thái",
+    "address": "Địa chỉ",
+    "area_m2": "Diện tích (m²)",
+    "legal_area_m2": "Diện tích pháp lý (m²)",
+    "land_uses": "Mục đích sử dụng",
+    "holders": "Người sử dụng đất",
+    "geometry": "Hình thể thửa",
+    "disputed": "Tranh chấp",
+    "disputes": "Các vụ tranh chấp",
+    "origin_confirmed": "Đã xác nhận nguồn gốc",
+    "time_of_use_confirmed": "Đã xác nhận thời điểm sử dụng",
+    "land_use_since": "Sử dụng đất từ",
+    "confirmation": "Văn bản xác nhận",
+    "certificate": "Giấy chứng nhận",
+    "backlog_reasons": "Lý do tồn đọng",
+    "ward_code": "Xã, phường",
+    "survey_commune_code": "Mã xã khi đo đạc",
+    "sheet_no": "Tờ bản đồ",
+    "parcel_no": "Số thửa",
+    "retired_at": "Ngừng sử dụng lúc",
+    "retired_reason": "Lý do ngừng sử dụng",
+    "extra": "Trường khác của tệp đo đạc",
+}

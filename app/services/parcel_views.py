@@ -38,12 +38,31 @@ def public_properties(snapshot: dict[str, Any], *, personal: bool) -> dict[str, 
     props["allowed_transitions"] = (
         [] if facts.retired else list(lifecycle.allowed_transitions(facts.status))
     )
+    props["next_steps"] = _next_steps(facts, props["allowed_transitions"])
     staff_set = [r["reason"] for r in snapshot.get("backlog_reasons", [])]
     reasons = lifecycle.derived_backlog_reasons(facts)
     props["backlog"] = (
         [] if props["certified"] else reasons + [r for r in staff_set if r not in reasons]
     )
     return props
+
+
+def _next_steps(facts: lifecycle.ParcelFacts, allowed: list[str]) -> list[dict[str, Any]]:
+    """Each status the parcel may go to next, with what blocks it now (None: nothing)."""
+    steps = []
+    for target in allowed:
+        reissue = facts.status == "delivered" and target == "signed"
+        blocked = lifecycle.refusal(facts, target, reissue=reissue)
+        steps.append(
+            {
+                "status": target,
+                "reissue": reissue,
+                "blocked": None
+                if blocked is None
+                else {"rule": blocked.rule, "detail": blocked.detail},
+            }
+        )
+    return steps
 
 
 def feature(

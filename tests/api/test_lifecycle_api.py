@@ -407,3 +407,27 @@ def test_a_day_in_a_body_is_written_yyyy_mm_dd(parcel: Parcel, opened_on: object
     assert response.status_code == 422, response.text
     assert "YYYY-MM-DD" in response.text
     assert parcel.client.get(f"/parcels/{parcel.id}/disputes").json() == []
+
+
+def test_the_parcel_says_its_next_steps_and_what_blocks_them(
+    client: httpx.Client, keys: Keys, new_parcel: NewParcel
+) -> None:
+    parcel = Parcel(client, keys, new_parcel())
+
+    def steps() -> dict[str, Any]:
+        props = client.get(f"/parcels/{parcel.id}").json()["properties"]
+        return {s["status"]: s["blocked"] for s in props["next_steps"]}
+
+    assert steps() == {"registered": None}
+    parcel.to("registered", "in_review")
+    blocked = steps()
+    assert set(blocked) == {"returned", "eligible", "ineligible"}
+    assert blocked["returned"] is None and blocked["ineligible"] is None
+    # the oracle: the transition itself, refused for the reason the page was told
+    refused = parcel.step({"to": "eligible"})
+    assert refused.status_code == 409, refused.text
+    assert blocked["eligible"] is not None
+    assert {k: refused.json()[k] for k in ("rule", "detail")} == blocked["eligible"]
+    assert parcel.confirm_origin().status_code == 200
+    assert steps()["eligible"] is None
+    assert parcel.step({"to": "eligible"}).status_code == 200
