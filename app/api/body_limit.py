@@ -9,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import PROBLEM_MEDIA_TYPE
 
+# the requests that carry a surveyor's file
+UPLOAD_PATHS = ("/imports", "/import-previews")
+
 
 class BodyTooLarge(HTTPException):
     """The request body passed its limit (raised from inside the body stream)."""
@@ -20,7 +23,8 @@ class BodyTooLarge(HTTPException):
 class BodyLimitMiddleware:
     """413 for a body over its limit: at once when Content-Length says so, else mid-stream.
 
-    Uploads (`POST /imports`) get `upload_limit`; every other request `json_limit`.
+    Uploads (`POST /imports`, and their previews) get `upload_limit`; every other request
+    `json_limit`.
     """
 
     def __init__(self, app: ASGIApp, *, upload_limit: int, json_limit: int) -> None:
@@ -33,7 +37,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        upload = scope["path"].rstrip("/") == "/imports"
+        upload = scope["path"].rstrip("/") in UPLOAD_PATHS
         limit = self.upload_limit if upload else self.json_limit
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:

@@ -129,6 +129,25 @@ def test_an_upload_over_the_limit_is_413_and_nothing_is_kept(
     assert not uploads.exists() or list(uploads.iterdir()) == []
 
 
+def test_a_preview_takes_files_as_large_as_an_upload(
+    serve: Callable[..., httpx.Client], register: tuple[str, str, dict[str, dict[str, str]]]
+) -> None:
+    client = serve(max_upload_mb=8)
+    headers = register[2]["surveyor"]
+    # larger than any JSON body may be, smaller than an upload may be: read, and found no zip
+    payload = b"PK\x03\x04" + b"\0" * (6 * 1024 * 1024)
+    response = client.post(
+        "/import-previews", files={"file": ("big.zip", payload, "application/zip")}, headers=headers
+    )
+    assert response.status_code != 413, response.text
+    assert 400 <= response.status_code < 500
+    over = b"PK\x03\x04" + b"\0" * (9 * 1024 * 1024)
+    refused = client.post(
+        "/import-previews", files={"file": ("big.zip", over, "application/zip")}, headers=headers
+    )
+    _problem(refused, 413, "too-large")
+
+
 def test_a_file_with_too_many_features_is_refused_at_upload(
     serve: Callable[..., httpx.Client], register: tuple[str, str, dict[str, dict[str, str]]]
 ) -> None:
