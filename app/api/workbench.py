@@ -10,6 +10,7 @@ from app import workbench
 from app.api.deps import SettingsDep
 from app.api.page_headers import CACHE, SECURITY_HEADERS, page_file
 from app.api.responses import problems
+from app.services import tiles
 
 router = APIRouter(tags=["workbench"])
 
@@ -19,7 +20,10 @@ def workbench_page(settings: SettingsDep) -> HTMLResponse:
     """The staff workbench, in Vietnamese: sign-in, the upload desk, the parcel page, the
     account, the accounts (admin)."""
     workbench.check_libraries(settings.frontend_modules)
-    return HTMLResponse(workbench.page(), headers={**SECURITY_HEADERS, **CACHE})
+    return HTMLResponse(
+        workbench.page(tiles.PARCELS_MIN_ZOOM, settings.max_upload_mb * 1024 * 1024),
+        headers={**SECURITY_HEADERS, **CACHE},
+    )
 
 
 @router.get("/workbench/assets/{name:path}", include_in_schema=False)

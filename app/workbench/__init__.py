@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.domain import labels_vi
+from app.domain.lifecycle import STATUSES
 from app.domain.permissions import ALLOWED, Action, Role
 from app.domain.sign_in_rules import MIN_PASSWORD_LENGTH
 from app.errors import NotFound
@@ -21,7 +22,16 @@ from app.spatial.vn_zones import NAMES
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-OWN = ("workbench.js", "api.js", "upload.js", "workbench.css")
+OWN = (
+    "workbench.js",
+    "api.js",
+    "map.js",
+    "upload.js",
+    "upload_map.js",
+    "parcel_search.js",
+    "parcel_page.js",
+    "workbench.css",
+)
 LIBRARIES = libraries.OPENLAYERS
 
 
@@ -39,9 +49,15 @@ def asset(name: str, modules: Path) -> Path:
     raise NotFound(f"The workbench has no file {name!r}.")
 
 
+def _roles(action: Action) -> list[str]:
+    """The roles the permission table lets do `action` (and the admin, who may do anything)."""
+    return sorted({Role.ADMIN.value, *(r.value for r in ALLOWED[action])})
+
+
 @lru_cache(maxsize=1)
-def page() -> str:
-    """Return the workbench's HTML, with the Vietnamese labels its script reads."""
+def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
+    """Return the workbench's HTML, with the Vietnamese labels its script reads, the zoom
+    from which the parcels' tiles draw anything and the largest upload the service takes."""
     labels = json.dumps(
         {
             "role": labels_vi.ROLE,
@@ -53,8 +69,21 @@ def page() -> str:
             "text_encoding": labels_vi.TEXT_ENCODING,
             "crs": {str(code): NAMES[code] for code in sorted(SUPPORTED)},
             "min_password_length": MIN_PASSWORD_LENGTH,
-            # the roles the permission table lets upload (and the admin, who may do anything)
-            "import_roles": sorted({Role.ADMIN.value, *(r.value for r in ALLOWED[Action.IMPORT])}),
+            "status": labels_vi.STATUS,
+            "statuses": list(STATUSES),
+            "backlog": labels_vi.BACKLOG,
+            "holder_kind": labels_vi.HOLDER_KIND,
+            "dispute_kind": labels_vi.DISPUTE_KIND,
+            "dispute_status": labels_vi.DISPUTE_STATUS,
+            "refusal": labels_vi.REFUSAL,
+            "history_action": labels_vi.HISTORY_ACTION,
+            "parcel_field": labels_vi.PARCEL_FIELD,
+            "parcels_min_zoom": parcels_min_zoom,
+            "max_upload_bytes": max_upload_bytes,
+            # what the pages offer each role; the API refuses the others all the same
+            "import_roles": _roles(Action.IMPORT),
+            "personal_roles": _roles(Action.READ_PERSONAL),
+            "audit_roles": _roles(Action.AUDIT_READ),
         },
         ensure_ascii=False,
     )

@@ -70,10 +70,13 @@ class StaffRegister:
 
 @contextmanager
 def serve(
-    server_url: str, local_cluster: localdb.Cluster | None, uploads: Path | None = None
+    server_url: str,
+    local_cluster: localdb.Cluster | None,
+    uploads: Path | None = None,
+    **overrides: Any,
 ) -> Iterator[StaffRegister]:
     """Serve the app on a fresh register that commits, with an admin's and a surveyor's key;
-    with `uploads`, its import worker runs and keeps uploads there."""
+    with `uploads`, its import worker runs and keeps uploads there; `overrides` are settings."""
     service = local_cluster.service_url if local_cluster else None
     with committed_register(server_url, service, (Role.ADMIN, Role.SURVEYOR)) as (
         owner,
@@ -84,6 +87,7 @@ def serve(
             DATABASE_URL=url,
             import_worker=uploads is not None,
             **({"upload_dir": uploads} if uploads is not None else {}),
+            **overrides,
         )
         app = create_app(settings)
         with live_server(app) as base:

@@ -7,28 +7,25 @@ Each page's screenshot is kept in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 import pyogrio
 
-from app.config import PROJECT_ROOT
 from app.domain.labels_vi import ISSUE_KIND, ROLE, TEXT_ENCODING
 from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from tests.api.staff import PASSWORD, StaffRegister, advance, serve
-from tests.api.test_dashboard import CHROMIUM_ARGS
+from tests.api.workbench_browser import Browser, read_table
 from tests.services.conftest import SAMPLES
 from tests.services.mixed_file import mixed_upload
-from tests.support import ensure_tool
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+MAX_UPLOAD_MB = 1  # the samples are far smaller
 
 
 @pytest.fixture(scope="module")
@@ -37,69 +34,9 @@ def staff(
     local_cluster: localdb.Cluster | None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster, tmp_path_factory.mktemp("uploads")) as registry:
+    uploads = tmp_path_factory.mktemp("uploads")
+    with serve(server_url, local_cluster, uploads, max_upload_mb=MAX_UPLOAD_MB) as registry:
         yield registry
-
-
-class Browser:
-    """One Chromium page on the workbench, recording what a user should never meet."""
-
-    def __init__(self, playwright: Any, base: str, width: int = 1366, height: int = 768) -> None:
-        self.base = base
-        self.problems: list[str] = []
-        self.foreign: list[str] = []
-        self.browser = playwright.chromium.launch(
-            executable_path=ensure_tool("chromium", "chromium"), args=CHROMIUM_ARGS
-        )
-        self.page = self.browser.new_page(
-            viewport={"width": width, "height": height}, locale="vi-VN"
-        )
-        page = self.page
-        page.on("console", lambda m: m.type == "error" and self._console(m.text))
-        page.on("pageerror", lambda e: self.problems.append(str(e)))
-        page.on("request", lambda r: r.url.startswith(base) or self.foreign.append(r.url))
-
-    def _console(self, text: str) -> None:
-        # a refused sign-in is a 4xx the page expects and explains; Chromium logs it anyway
-        if "status of 4" not in text:
-            self.problems.append(text)
-
-    def open(self, route: str = "") -> None:
-        self.page.goto(f"{self.base}/workbench{route}")
-        self.page.wait_for_selector("body[data-ready='true']", timeout=30_000)
-
-    def until(self, expression: str, timeout_s: float = 20) -> None:
-        """Wait until a JavaScript expression is true (polled: the page's CSP refuses the
-        eval that Playwright's wait_for_function needs)."""
-        deadline = time.monotonic() + timeout_s
-        while not self.page.evaluate(expression):
-            assert time.monotonic() < deadline, f"never true: {expression}"
-            time.sleep(0.05)
-
-    def view(self) -> str:
-        return str(self.page.evaluate("document.body.dataset.view"))
-
-    def sign_in(self, user: str, password: str) -> str:
-        """Fill the sign-in form, submit it, and return the message shown."""
-        page = self.page
-        form = page.locator("#sign-in-form")
-        page.evaluate("document.getElementById('message').textContent = ''")
-        form.get_by_label("Tên đăng nhập").fill(user)
-        form.get_by_label("Mật khẩu", exact=True).fill(password)
-        with page.expect_response(lambda r: r.url.endswith("/session")):
-            form.get_by_role("button", name="Đăng nhập").click()
-        self.until(
-            "document.getElementById('message').textContent !== ''"
-            " || document.body.dataset.view !== 'sign-in'"
-        )
-        return self.page.inner_text("#message")
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"workbench-{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.browser.close()
 
 
 @pytest.fixture
@@ -273,12 +210,16 @@ def test_the_page_fits_a_tablet(staff: StaffRegister) -> None:
 # -- the upload desk ---------------------------------------------------------------------------
 
 
-def _read_table(browser: Browser, selector: str) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = browser.page.eval_on_selector_all(
-        f"{selector} tbody tr",
-        "rows => rows.map(r => ({...r.dataset, cells: [...r.cells].map(c => c.innerText)}))",
+def _drawn_on_the_map(browser: Browser) -> Counter[str]:
+    """What the report's map says it draws, kind by kind (its legend), once drawn."""
+    browser.until("document.getElementById('report-map').dataset.shown !== undefined")
+    legend = browser.page.eval_on_selector_all(
+        "#report-legend li[data-kind]", "items => items.map(i => [i.dataset.kind, i.dataset.drawn])"
     )
-    return rows
+    shown = int(browser.page.get_attribute("#report-map", "data-shown") or -1)
+    counts = Counter({kind: int(n) for kind, n in legend})
+    assert sum(counts.values()) == shown
+    return counts
 
 
 def _upload_desk(staff: StaffRegister, browser: Browser, role: Role = Role.SURVEYOR) -> str:
@@ -305,7 +246,7 @@ def test_the_tcvn3_sample_is_previewed_then_imported_with_its_exact_counts(
     summary = page.inner_text("#preview-summary")
     assert summary.startswith(f"{len(legacy):,}".replace(",", ".") + " thửa trong tệp")
     assert "EPSG:9214" in summary
-    shown = {r["column"]: r["cells"] for r in _read_table(browser, "#preview-columns")}
+    shown = {r["column"]: r["cells"] for r in read_table(browser, "#preview-columns")}
     assert set(shown) == set(legacy.columns) - {"geometry"}
     text_columns = [
         c
@@ -339,8 +280,13 @@ def test_the_tcvn3_sample_is_previewed_then_imported_with_its_exact_counts(
     assert "EPSG:9214" in page.inner_text("#report-crs")
     assert TEXT_ENCODING["tcvn3"] in page.inner_text("#report-encodings")
     assert page.inner_text("#phase-label") == "Hoàn tất"
-    mine = _read_table(browser, "#my-imports")
+    mine = read_table(browser, "#my-imports")
     assert mine[0]["import"] == str(import_id) and mine[0]["cells"][1] == "parcels_tcvn3.zip"
+    with httpx.Client(base_url=staff.base) as http:
+        issues = http.get(
+            f"/imports/{import_id}/issues", params={"limit": 1000}, headers=staff.admin
+        ).json()["issues"]
+    assert _drawn_on_the_map(browser) == Counter(i["kind"] for i in issues if i["drawn"])
     browser.shot("upload-report")
 
 
@@ -360,7 +306,7 @@ def test_the_issues_of_an_upload_are_listed_filtered_and_paged(
             f"/imports/{import_id}/issues", params={"limit": 1000}, headers=staff.admin
         ).json()["issues"]
         parcels_before = http.get("/stats/summary").json()["parcels"]
-    listed = _read_table(browser, "#issues")
+    listed = read_table(browser, "#issues")
     assert [(r["row"], r["kind"]) for r in listed] == [
         (str(i["row"] or ""), i["kind"]) for i in issues
     ]
@@ -371,9 +317,25 @@ def test_the_issues_of_an_upload_are_listed_filtered_and_paged(
         "[...document.querySelectorAll('#issues tbody tr')]"
         ".every(r => r.dataset.kind === 'rejected')"
     )
-    rejected = _read_table(browser, "#issues")
+    rejected = read_table(browser, "#issues")
     assert len(rejected) == sum(1 for i in issues if i["kind"] == "rejected")
     assert all(r["cells"][2] == ISSUE_KIND["rejected"] for r in rejected)
+    # each reject with a geometry is on the map, and its row zooms the map to it
+    assert _drawn_on_the_map(browser) == Counter(i["kind"] for i in issues if i["drawn"])
+    drawn_rejects = [i for i in issues if i["kind"] == "rejected" and i["drawn"]]
+    assert drawn_rejects
+    for issue in drawn_rejects:
+        row = page.locator(f"#issues tbody tr[data-seq='{issue['seq']}']")
+        row.get_by_role("button", name="Xem").click()
+        browser.until(
+            f"document.getElementById('report-map').dataset.selected === '{issue['seq']}'"
+        )
+        caption = page.inner_text("#report-map-caption")
+        assert f"dòng {issue['row']}" in caption and issue["reason"] in caption
+    not_drawn = [i for i in issues if i["kind"] == "rejected" and not i["drawn"]]
+    for issue in not_drawn:  # a feature without geometry has nothing to zoom to
+        row = page.locator(f"#issues tbody tr[data-seq='{issue['seq']}']")
+        assert row.get_by_role("button").count() == 0
     href = page.get_attribute("#report-rejects", "href")
     assert href is not None and href.endswith(f"/imports/{import_id}/rejects.csv")
     with httpx.Client(base_url=staff.base) as http:
@@ -395,6 +357,33 @@ def test_a_refused_file_shows_the_servers_words(
     detail = sent.value.json()["detail"]
     browser.until("document.getElementById('message').textContent !== ''")
     assert page.inner_text("#message") == f"Máy chủ từ chối (415): {detail}"
+
+
+def test_a_file_too_large_is_refused_before_it_is_sent(
+    staff: StaffRegister, browser: Browser, tmp_path: Path
+) -> None:
+    _upload_desk(staff, browser)
+    big = tmp_path / "ca-xa.zip"
+    big.write_bytes(b"PK\x03\x04" + b"\0" * (3 * 1024 * 1024 // 2))
+    page = browser.page
+    sent: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and sent.append(r.url))
+    page.get_by_label("Tệp dữ liệu").set_input_files(str(big))
+    for button in ("Xem trước", "Nhập dữ liệu"):
+        page.evaluate("document.getElementById('message').textContent = ''")
+        page.get_by_role("button", name=button).click()
+        browser.until("document.getElementById('message').textContent !== ''")
+        assert page.inner_text("#message").startswith(
+            f"Tệp quá lớn: 1,5 MB, máy chủ nhận tệp tối đa {MAX_UPLOAD_MB} MB."
+        )
+    assert sent == []  # nothing of it was sent
+    with httpx.Client(base_url=staff.base) as http:  # the service's own limit, the same
+        refused = http.post(
+            "/imports",
+            files={"file": (big.name, big.read_bytes(), "application/zip")},
+            headers=staff.admin,
+        )
+    assert refused.status_code == 413
 
 
 def test_a_role_without_the_right_has_no_upload_desk(

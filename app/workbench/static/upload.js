@@ -2,12 +2,14 @@
 // followed phase by phase as the server pushes it, and its report with every issue.
 
 import { LABELS, ROOT, api, cell, dateTime, message, number, say, sendForm } from "./api.js";
+import { drawIssues, showIssue } from "./upload_map.js";
 
 const FINISHED = ["succeeded", "failed"];
 const PAGE = 50;
 let preview = null; // the last preview (columns found), for the field selects
 let shown = null; // the import whose report is shown
 let issuesFrom = 0;
+let issuesSort = "row"; // a column's name, "-name" the other way round
 let stream = null;
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +27,18 @@ export function startDesk() {
   $("upload-import").addEventListener("click", () => submit(false).catch(refused));
   $("upload-file").addEventListener("change", () => { preview = null; $("field-map").hidden = true; });
   $("issue-kind").addEventListener("change", () => loadIssues(0).catch(refused));
+  let typing = null;
+  $("issue-reason").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => loadIssues(0).catch(refused), 300);
+  });
+  for (const header of document.querySelectorAll("#issues th[data-sort]")) {
+    header.querySelector("button").addEventListener("click", () => {
+      const name = header.dataset.sort;
+      issuesSort = issuesSort === name ? `-${name}` : name;
+      loadIssues(0).catch(refused);
+    });
+  }
   $("issues-previous").addEventListener("click", () => loadIssues(Math.max(0, issuesFrom - PAGE)).catch(refused));
   $("issues-next").addEventListener("click", () => loadIssues(issuesFrom + PAGE).catch(refused));
   $("report-retry").addEventListener("click", () => retry().catch(refused));
@@ -51,11 +65,21 @@ function refused(problem) {
   message(say(problem), "error");
 }
 
+const MEGABYTES = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
+
 function chosenFile() {
   const file = $("upload-file").files[0];
   if (!file) {
     message("Hãy chọn tệp dữ liệu trước.", "error");
     $("upload-file").focus();
+    return null;
+  }
+  if (file.size > LABELS.max_upload_bytes) {
+    // the service would refuse it (413) as soon as it saw the size: say so before sending
+    const mb = (bytes) => MEGABYTES.format(bytes / 1024 / 1024);
+    message(`Tệp quá lớn: ${mb(file.size)} MB, máy chủ nhận tệp tối đa ${mb(LABELS.max_upload_bytes)} MB. `
+      + "Hãy chia tệp theo tờ bản đồ hoặc theo xã, phường.", "error");
+    return null;
   }
   return file;
 }
@@ -244,15 +268,18 @@ async function drawReport(job) {
   $("report-encodings").textContent = encodings.length ? `Mã hóa chữ: ${encodings.join("; ")}.` : "";
   $("report-rejects").href = new URL(`imports/${job.id}/rejects.csv`, ROOT).href;
   $("report-retry").hidden = job.status !== "failed";
-  await loadIssues(0);
+  const total = await loadIssues(0);
+  await drawIssues(job.id, total);
   document.body.dataset.importStatus = job.status;
 }
 
 async function loadIssues(from) {
   if (!shown) return;
   const kind = $("issue-kind").value;
-  const query = new URLSearchParams({ limit: PAGE, offset: from });
+  const reason = $("issue-reason").value.trim();
+  const query = new URLSearchParams({ limit: PAGE, offset: from, sort: issuesSort });
   if (kind) query.set("kind", kind);
+  if (reason.length >= 1) query.set("reason", reason);
   const page = await api("GET", `imports/${shown.id}/issues?${query}`);
   issuesFrom = from;
   const body = $("issues").querySelector("tbody");
@@ -261,11 +288,27 @@ async function loadIssues(from) {
     const row = document.createElement("tr");
     row.dataset.kind = issue.kind;
     row.dataset.row = issue.row ?? "";
+    row.dataset.seq = issue.seq;
     cell(row, issue.row === null ? "cả tệp" : number(issue.row));
     cell(row, issue.key || "—");
     cell(row, LABELS.issue_kind[issue.kind] || issue.kind);
     cell(row, issue.reason);
+    const zoom = cell(row, "");
+    if (issue.drawn) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Xem";
+      button.setAttribute("aria-label", `Xem trên bản đồ: ${issue.row === null ? "cả tệp" : `dòng ${issue.row}`}`);
+      button.addEventListener("click", () => showIssue(issue.seq));
+      zoom.append(button);
+    } else {
+      zoom.textContent = "—";
+    }
     body.append(row);
+  }
+  for (const header of document.querySelectorAll("#issues th[data-sort]")) {
+    const name = header.dataset.sort;
+    header.setAttribute("aria-sort", issuesSort === name ? "ascending" : issuesSort === `-${name}` ? "descending" : "none");
   }
   const last = Math.min(from + page.issues.length, page.total);
   $("issues-caption").textContent = page.total
@@ -274,6 +317,7 @@ async function loadIssues(from) {
   $("issues-page").textContent = page.total ? `Trang ${Math.floor(from / PAGE) + 1}` : "";
   $("issues-previous").disabled = from === 0;
   $("issues-next").disabled = last >= page.total;
+  return page.total;
 }
 
 async function retry() {

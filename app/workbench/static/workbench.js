@@ -1,6 +1,8 @@
 // The staff workbench: a client of the registry's API, in Vietnamese.
 // Signed in with the session cookie; every write sends the session's CSRF token.
 import { LABELS, api, dateTime, message, say, state } from "./api.js";
+import { showParcel, startParcel } from "./parcel_page.js";
+import { showSearch, startSearch } from "./parcel_search.js";
 import { showDesk, startDesk } from "./upload.js";
 
 const SAVED_FORMS = "workbench.saved-forms";
@@ -47,7 +49,7 @@ function route() {
 }
 
 function show(name) {
-  for (const section of document.querySelectorAll("main section")) {
+  for (const section of document.querySelectorAll("main > section")) {
     section.hidden = section.dataset.view !== name;
   }
   document.getElementById("nav").hidden = state.current === null;
@@ -70,6 +72,12 @@ async function render() {
   } else if (name === "accounts" && state.current.role === "admin") {
     show("accounts");
     await loadAccounts();
+  } else if (name === "parcels") {
+    show("parcels");
+    await showSearch();
+  } else if (name === "parcel") {
+    show("parcel");
+    await showParcel(params);
   } else if (name === "upload" && mayImport()) {
     show("upload");
     await showDesk(params);
@@ -244,6 +252,8 @@ async function start() {
   document.getElementById("sign-out").addEventListener("click", signOut);
   state.onExpired = expired;
   startDesk();
+  startSearch();
+  startParcel();
   window.addEventListener("hashchange", () => render().catch((p) => message(say(p), "error")));
   try {
     state.current = await api("GET", "session");

@@ -1,0 +1,84 @@
+"""A headless Chromium page on the workbench, recording what a user should never meet (a
+script error, a style the policy refused, a request leaving the service); what the workbench's
+browser tests share. Screenshots go to test-artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from app.config import PROJECT_ROOT
+from tests.api.test_dashboard import CHROMIUM_ARGS
+from tests.support import ensure_tool
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+class Browser:
+    """One Chromium page on the workbench, recording what a user should never meet."""
+
+    def __init__(self, playwright: Any, base: str, width: int = 1366, height: int = 768) -> None:
+        self.base = base
+        self.problems: list[str] = []
+        self.foreign: list[str] = []
+        self.browser = playwright.chromium.launch(
+            executable_path=ensure_tool("chromium", "chromium"), args=CHROMIUM_ARGS
+        )
+        self.page = self.browser.new_page(
+            viewport={"width": width, "height": height}, locale="vi-VN"
+        )
+        page = self.page
+        page.on("console", lambda m: m.type == "error" and self._console(m.text))
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+        page.on("request", lambda r: r.url.startswith(base) or self.foreign.append(r.url))
+
+    def _console(self, text: str) -> None:
+        # a refused sign-in is a 4xx the page expects and explains; Chromium logs it anyway
+        if "status of 4" not in text:
+            self.problems.append(text)
+
+    def open(self, route: str = "") -> None:
+        self.page.goto(f"{self.base}/workbench{route}")
+        self.page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+
+    def until(self, expression: str, timeout_s: float = 20) -> None:
+        """Wait until a JavaScript expression is true (polled: the page's CSP refuses the
+        eval that Playwright's wait_for_function needs)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate(expression):
+            assert time.monotonic() < deadline, f"never true: {expression}"
+            time.sleep(0.05)
+
+    def view(self) -> str:
+        return str(self.page.evaluate("document.body.dataset.view"))
+
+    def sign_in(self, user: str, password: str) -> str:
+        """Fill the sign-in form, submit it, and return the message shown."""
+        page = self.page
+        form = page.locator("#sign-in-form")
+        page.evaluate("document.getElementById('message').textContent = ''")
+        form.get_by_label("Tên đăng nhập").fill(user)
+        form.get_by_label("Mật khẩu", exact=True).fill(password)
+        with page.expect_response(lambda r: r.url.endswith("/session")):
+            form.get_by_role("button", name="Đăng nhập").click()
+        self.until(
+            "document.getElementById('message').textContent !== ''"
+            " || document.body.dataset.view !== 'sign-in'"
+        )
+        return self.page.inner_text("#message")
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"workbench-{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+def read_table(browser: Browser, selector: str) -> list[dict[str, str]]:
+    """The rows of a table's body: their data- attributes, and `cells`, each cell's text."""
+    rows: list[dict[str, str]] = browser.page.eval_on_selector_all(
+        f"{selector} tbody tr",
+        "rows => rows.map(r => ({...r.dataset, cells: [...r.cells].map(c => c.innerText)}))",
+    )
+    return rows
