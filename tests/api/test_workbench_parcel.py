@@ -207,3 +207,28 @@ def test_a_role_without_the_right_does_not_see_the_holders(
     assert sample["TENCHU"] not in page.inner_text("body")
     assert page.locator("#parcel-audit-section").is_hidden()  # the audit log: inspectors
     browser.shot("parcel-page-surveyor")
+
+
+def test_the_parcel_page_fits_a_tablet(staff: StaffRegister, sample: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        tablet = Browser(playwright, staff.base, width=768, height=1024)
+        try:
+            _signed_in(staff, tablet, Role.WARD_OFFICER, sample["MAXA"])
+            found = _find(
+                tablet,
+                sample["MAXA"],
+                **{"Số tờ bản đồ": str(sample["SHBANDO"]), "Số thửa": str(sample["SHTHUA"])},
+            )
+            _open(tablet, found[0])
+            width = tablet.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 768  # no sideways scrolling
+            # a ward officer of the parcel's own ward reads its holders
+            assert [h["cells"][0] for h in read_table(tablet, "#parcel-holders")] == [
+                sample["TENCHU"]
+            ]
+            tablet.shot("parcel-page-tablet")
+        finally:
+            tablet.close()
+    assert tablet.problems == [] and tablet.foreign == []

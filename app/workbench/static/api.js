@@ -37,6 +37,19 @@ export async function api(method, path, body) {
   return data;
 }
 
+// A GET whose answer does not change while the page is open (code lists, the wards): asked
+// once, shared by every part of the page.
+const asked = new Map();
+export function cachedGet(path) {
+  if (!asked.has(path)) {
+    asked.set(path, api("GET", path).catch((problem) => {
+      asked.delete(path);
+      throw problem;
+    }));
+  }
+  return asked.get(path);
+}
+
 // --- what users read ----------------------------------------------------------------------
 
 const WEAK = {

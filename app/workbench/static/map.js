@@ -2,9 +2,32 @@
 // registered parcels as the service's own vector tiles, and over them the features a page
 // shows (an import's issues, a parcel). There is no background map: a town hall's intranet
 // has no route to one; the wards and the parcels are the reference.
+//
+// OpenLayers (a megabyte of script) is loaded the first time a page needs a map, not with
+// the workbench: the sign-in page and the forms do not wait for it.
 import { LABELS, ROOT } from "./api.js";
 
-const ol = window.ol;
+let ol = null;
+let loading = null;
+
+function openLayers() {
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL("workbench/assets/ol.js", ROOT).href;
+      script.addEventListener("load", () => { ol = window.ol; resolve(); });
+      script.addEventListener("error", () => { loading = null; reject(new Error("ol.js")); });
+      document.head.append(script);
+    });
+  }
+  return loading;
+}
+
+// A RegisterMap in `target`, once OpenLayers is there.
+export async function registerMap(target, options = {}) {
+  await openLayers();
+  return new RegisterMap(target, options);
+}
 const TOWN = [106.09, 21.28]; // Việt Yên, lon/lat
 // the service draws parcels from this zoom (app.services.tiles.PARCELS_MIN_ZOOM)
 const PARCELS_FROM_ZOOM = LABELS.parcels_min_zoom;
@@ -89,7 +112,7 @@ function drawnStyle(feature) {
 // A map in `target` (an element with a size), with the wards and the parcels' tiles; the
 // features of `show()` are drawn over them. `onParcel(id)` is called when a registered
 // parcel is clicked, `onFeature(feature)` when one of the shown features is.
-export class RegisterMap {
+class RegisterMap {
   constructor(target, { onParcel = null, onFeature = null } = {}) {
     this.target = target;
     this.onParcel = onParcel;

@@ -2,12 +2,10 @@
 // life cycle and what blocks the next steps, its land uses, holders (for the roles allowed),
 // origin confirmation, disputes, backlog, history (and the parcel as of any date), audit
 // events, downloads. Everything comes from the API, with the caller's permissions.
-import { LABELS, ROOT, api, cell, dateTime, message, number, say, state } from "./api.js";
-import { RegisterMap } from "./map.js";
+import { LABELS, ROOT, api, cachedGet, cell, dateTime, message, number, say, state } from "./api.js";
+import { registerMap } from "./map.js";
 
 let map = null;
-let landUseNames = null;
-let originNames = null;
 let shownId = null;
 
 const $ = (id) => document.getElementById(id);
@@ -31,11 +29,15 @@ function fact(list, term, value) {
   return dd;
 }
 
-async function codeNames() {
-  if (landUseNames) return;
-  const [uses, origins] = await Promise.all([api("GET", "land-use-types"), api("GET", "land-origin-types")]);
-  landUseNames = Object.fromEntries(uses.map((u) => [u.code, u.name]));
-  originNames = Object.fromEntries(origins.map((o) => [o.code, o.name]));
+// code -> name of the land uses, the land origins and the wards
+async function names() {
+  const [uses, origins, wards] = await Promise.all(
+    ["land-use-types", "land-origin-types", "wards"].map(cachedGet));
+  return {
+    landUse: Object.fromEntries(uses.map((u) => [u.code, u.name])),
+    origin: Object.fromEntries(origins.map((o) => [o.code, o.name])),
+    ward: Object.fromEntries(wards.features.map((w) => [w.properties.code, w.properties.name])),
+  };
 }
 
 // --- the parcel's own facts --------------------------------------------------------------
@@ -100,15 +102,15 @@ function drawLifecycle(p, reached) {
   }
 }
 
-function drawLandUses(p) {
+function drawLandUses(p, { landUse, origin }) {
   const body = $("parcel-land-uses").querySelector("tbody");
   body.replaceChildren();
   for (const use of p.land_uses || []) {
     const row = document.createElement("tr");
     cell(row, use.code);
-    cell(row, landUseNames[use.code] || "—");
+    cell(row, landUse[use.code] || "—");
     cell(row, number(use.area_m2));
-    cell(row, (use.origin_codes || []).map((c) => originNames[c] || c).join("; ") || "—");
+    cell(row, (use.origin_codes || []).map((c) => origin[c] || c).join("; ") || "—");
     body.append(row);
   }
 }
@@ -160,8 +162,7 @@ function drawBacklog(p) {
 
 // --- what is read beside the parcel ------------------------------------------------------
 
-async function drawDisputes(id) {
-  const disputes = await api("GET", `parcels/${id}/disputes`);
+function drawDisputes(disputes) {
   const body = $("parcel-disputes").querySelector("tbody");
   body.replaceChildren();
   for (const d of disputes) {
@@ -191,8 +192,7 @@ function actionLabel(action) {
   return to ? `${label}: ${LABELS.status[to] || to}` : label;
 }
 
-async function drawHistory(id, asOf) {
-  const versions = await api("GET", `parcels/${id}/history`);
+function drawHistory(id, versions, asOf) {
   const list = $("parcel-history");
   list.replaceChildren();
   const reached = new Set();
@@ -217,11 +217,13 @@ async function drawHistory(id, asOf) {
   return reached;
 }
 
-async function drawAudit(id) {
-  const allowed = state.current && LABELS.audit_roles.includes(state.current.role);
-  $("parcel-audit-section").hidden = !allowed;
-  if (!allowed) return;
-  const page = await api("GET", `audit?parcel=${id}&limit=200`);
+function mayReadAudit() {
+  return state.current !== null && LABELS.audit_roles.includes(state.current.role);
+}
+
+function drawAudit(page) {
+  $("parcel-audit-section").hidden = page === null;
+  if (page === null) return;
   const body = $("parcel-audit").querySelector("tbody");
   body.replaceChildren();
   for (const event of page.events.slice().reverse()) {
@@ -259,20 +261,27 @@ export async function showParcel(params) {
     return;
   }
   const asOf = asOfInstant(params);
-  await codeNames();
   const query = new URLSearchParams();
   if (asOf) query.set("as_of", asOf);
-  let feature;
+  let found;
   try {
-    feature = await api("GET", `parcels/${id}?${query}`);
+    // every request at once: the page waits for the slowest, not for their sum
+    found = await Promise.all([
+      api("GET", `parcels/${id}?${query}`),
+      api("GET", `parcels/${id}/history`),
+      api("GET", `parcels/${id}/disputes`),
+      mayReadAudit() ? api("GET", `audit?parcel=${id}&limit=200`) : null,
+      names(),
+    ]);
   } catch (problem) {
     message(problem.status === 404 && asOf
       ? `Thửa ${id} chưa có trong sổ vào thời điểm này.` : say(problem), "error");
     return;
   }
-  const wards = await api("GET", `wards/${feature.properties.ward_code}`).catch(() => null);
-  feature.properties.ward_name = wards ? wards.properties.name : null;
+  const [feature, versions, disputes, audit, named] = found;
+  feature.properties.ward_name = named.ward[feature.properties.ward_code] || null;
   shownId = id;
+  delete $("parcel-title").dataset.parcel;
   drawFacts(feature);
   const note = $("parcel-as-of-note");
   note.hidden = !asOf;
@@ -281,20 +290,22 @@ export async function showParcel(params) {
     : "";
   const picked = params.get("as_of") || "";
   $("as-of-date").value = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(picked) ? day(picked) : "";
-  const reached = await drawHistory(id, asOf);
+  const reached = drawHistory(id, versions, asOf);
   drawLifecycle(feature.properties, reached);
-  drawLandUses(feature.properties);
+  drawLandUses(feature.properties, named);
   drawHolders(feature.properties);
   drawOrigin(feature.properties);
   drawBacklog(feature.properties);
-  await Promise.all([drawDisputes(id), drawAudit(id)]);
+  drawDisputes(disputes);
+  drawAudit(audit);
   if (!map) {
-    map = new RegisterMap($("parcel-map"), {
+    map = await registerMap($("parcel-map"), {
       onParcel: (other) => { if (other !== shownId) location.hash = `#/parcel?id=${other}`; },
     });
   }
   map.show({ type: "FeatureCollection", features: [{ ...feature, properties: { kind: "parcel" } }] });
   map.fitAll();
+  $("parcel-title").dataset.parcel = String(id); // drawn whole
 }
 
 export function startParcel() {

@@ -1,7 +1,7 @@
 // Finding a parcel: by its key (ward, sheet, number), by address, by a holder's name (for
 // the roles allowed to read personal data), or by clicking it on the map.
-import { LABELS, api, cell, message, number, say, state } from "./api.js";
-import { RegisterMap } from "./map.js";
+import { LABELS, api, cachedGet, cell, message, number, say, state } from "./api.js";
+import { registerMap } from "./map.js";
 
 let map = null;
 let wardsLoaded = false;
@@ -14,7 +14,7 @@ function mayReadPersonal() {
 
 async function loadWards() {
   if (wardsLoaded) return;
-  const wards = await api("GET", "wards");
+  const wards = await cachedGet("wards");
   const select = $("find-commune");
   for (const ward of wards.features) {
     const p = ward.properties;
@@ -94,7 +94,7 @@ export async function showSearch() {
   $("find-holder-field").hidden = !mayReadPersonal();
   await loadWards();
   if (!map) {
-    map = new RegisterMap($("find-map"), {
+    map = await registerMap($("find-map"), {
       onParcel: (id) => { location.hash = `#/parcel?id=${id}`; },
     });
   }

@@ -2,7 +2,7 @@
 // it, over the ward boundaries and the registered parcels; a row of the table zooms to its
 // feature, a click on a feature names it.
 import { LABELS, api, number } from "./api.js";
-import { RegisterMap } from "./map.js";
+import { registerMap } from "./map.js";
 
 let map = null;
 
@@ -42,7 +42,7 @@ function legend(features, total) {
 // Draw the issues of import `id` (`total`: how many it has, drawn or not).
 export async function drawIssues(id, total) {
   const collection = await api("GET", `imports/${id}/issues.geojson`);
-  if (!map) map = new RegisterMap($("report-map"), { onFeature: caption });
+  if (!map) map = await registerMap($("report-map"), { onFeature: caption });
   const features = map.show(collection);
   map.fitAll();
   legend(features, total);
