@@ -7,7 +7,7 @@ SYNCED := $(VENV)/.synced
 # npm ci's own record of what it installed: the pages' libraries are there and current
 NODE_MODULES := frontend/node_modules/.package-lock.json
 
-.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats bench-query clean
+.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats bench-query bench-workbench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-stats: $(SYNCED) ## /stats/wards against a plain GROUP BY at 100k and 1M p
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "install wrk" >&2; exit 1; }
 	$(BIN)/python bench/stats_bench.py --sizes 100000 1000000
+
+bench-workbench: $(SYNCED) ## the workbench's pages in headless Chromium on 1M parcels (installs chromium when missing, as root)
+	$(BIN)/python bench/workbench_bench.py --parcels 1000000 --upload 20000 --rounds 20
 
 bench-query: $(SYNCED) ## a bbox query through the service, tipg and pgbench at 1M parcels; tile times (installs wrk when missing, as root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \

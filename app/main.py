@@ -31,6 +31,7 @@ from app.api import (
     session,
     stats,
     tiles,
+    ward_desk,
     wards,
     workbench,
 )
@@ -71,6 +72,7 @@ ROUTERS = (
     imports.router,
     imports.previews,
     import_desk.router,
+    ward_desk.router,
     audit.router,
     dashboard.router,
     workbench.router,

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.domain import labels_vi
+from app.domain.codes import STAFF_BACKLOG_REASONS
 from app.domain.lifecycle import STATUSES
 from app.domain.permissions import ALLOWED, Action, Role
 from app.domain.sign_in_rules import MIN_PASSWORD_LENGTH
@@ -30,6 +31,7 @@ OWN = (
     "upload_map.js",
     "parcel_search.js",
     "parcel_page.js",
+    "ward_desk.js",
     "workbench.css",
 )
 LIBRARIES = libraries.OPENLAYERS
@@ -72,6 +74,7 @@ def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
             "status": labels_vi.STATUS,
             "statuses": list(STATUSES),
             "backlog": labels_vi.BACKLOG,
+            "staff_backlog": list(STAFF_BACKLOG_REASONS),
             "holder_kind": labels_vi.HOLDER_KIND,
             "dispute_kind": labels_vi.DISPUTE_KIND,
             "dispute_status": labels_vi.DISPUTE_STATUS,

@@ -39,6 +39,9 @@ class World:
 
 
 # (method, OpenAPI path) -> roles that may call it
+# who may read the personal data of WARD's parcels
+PERSONAL_HERE = frozenset({"admin", "registry", "ward", "viewer", "inspector"})
+
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): ANYONE,
     ("GET", "/parcels"): ANYONE,
@@ -87,6 +90,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/import-previews"): frozenset({"admin", "surveyor"}),
     ("GET", "/imports/{import_id}/issues"): STAFF,
     ("GET", "/imports/{import_id}/issues.geojson"): STAFF,
+    ("GET", "/desks/wards/{ward}/awaiting"): PERSONAL_HERE,
+    ("GET", "/desks/wards/{ward}/disputes"): PERSONAL_HERE,
     ("GET", "/imports/{import_id}/events"): STAFF,
     ("GET", "/audit"): frozenset({"admin", "inspector"}),
     ("GET", "/api-keys"): frozenset({"admin"}),
@@ -252,6 +257,8 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "files": {"file": ("x.zip", b"not a zip", "application/zip")},
         },
         ("GET", "/imports/{import_id}/issues"): {"url": "/imports/999999/issues"},
+        ("GET", "/desks/wards/{ward}/awaiting"): {"url": f"/desks/wards/{WARD}/awaiting"},
+        ("GET", "/desks/wards/{ward}/disputes"): {"url": f"/desks/wards/{WARD}/disputes"},
         ("GET", "/imports/{import_id}/issues.geojson"): {"url": "/imports/999999/issues.geojson"},
         ("GET", "/imports/{import_id}/events"): {"url": "/imports/999999/events"},
         ("GET", "/audit"): {"url": "/audit"},

@@ -17,8 +17,8 @@ export class Problem extends Error {
   }
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+export async function api(method, path, body, extra = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && state.current) headers["X-CSRF-Token"] = state.current.csrf_token;
   const response = await fetch(new URL(path, ROOT), {
@@ -82,6 +82,12 @@ export function say(problem) {
       return "Chỉ tài khoản cán bộ địa chính xã, phường mới gắn với một xã, phường (và phải có).";
     case "unknown-ward":
       return "Không có xã, phường với mã này.";
+    case "precondition-failed":
+      return "Thửa (hoặc hồ sơ) này vừa được người khác cập nhật. Đã tải lại thông tin mới nhất; hãy xem lại rồi ghi lại.";
+    case "transition-refused":
+      return `Không thực hiện được: ${LABELS.refusal[body.rule] || problem.message}`;
+    case "day-out-of-range":
+      return `Ngày không hợp lệ: ${problem.message}`;
     case "transfer-broken":
       return "Việc tải tệp lên bị ngắt (tệp quá lớn, hoặc mất kết nối). Hãy thử lại.";
     case "upload-too-large":
@@ -110,6 +116,29 @@ export function dateTime(iso) {
   return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
+
+// "dd/mm/yyyy" (d/m/yyyy too) as "yyyy-mm-dd", or null when it is no date of the calendar
+export function typedDay(text) {
+  const found = /^\s*([0-9]{1,2})\/([0-9]{1,2})\/([0-9]{4})\s*$/.exec(text);
+  if (!found) return null;
+  const [d, m, y] = found.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+// "yyyy-mm-dd" (a calendar day) as "dd/mm/yyyy"
+export function dayText(iso) {
+  if (!iso) return "—";
+  const [y, m, d] = iso.slice(0, 10).split("-");
+  return `${d}/${m}/${y}`;
+}
+
+// today in Vietnam as "yyyy-mm-dd"
+export function todayIso() {
+  const parts = Object.fromEntries(DATE_TIME.formatToParts(new Date()).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
 
 const NUMBER = new Intl.NumberFormat("vi-VN");
 

@@ -2,7 +2,7 @@
 // life cycle and what blocks the next steps, its land uses, holders (for the roles allowed),
 // origin confirmation, disputes, backlog, history (and the parcel as of any date), audit
 // events, downloads. Everything comes from the API, with the caller's permissions.
-import { LABELS, ROOT, api, cachedGet, cell, dateTime, message, number, say, state } from "./api.js";
+import { LABELS, ROOT, api, cachedGet, cell, dateTime, message, number, say, state, typedDay } from "./api.js";
 import { registerMap } from "./map.js";
 
 let map = null;
@@ -242,16 +242,6 @@ function asOfInstant(params) {
   if (!value) return null;
   // a day typed in the form: the end of that day, Vietnam time
   return /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) ? `${value}T23:59:59.999+07:00` : value;
-}
-
-// "dd/mm/yyyy" (d/m/yyyy too) as "yyyy-mm-dd", or null when it is no date of the calendar
-export function typedDay(text) {
-  const found = /^\s*([0-9]{1,2})\/([0-9]{1,2})\/([0-9]{4})\s*$/.exec(text);
-  if (!found) return null;
-  const [d, m, y] = found.slice(1).map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
-  return `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
 export async function showParcel(params) {

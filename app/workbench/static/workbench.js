@@ -4,6 +4,7 @@ import { LABELS, api, dateTime, message, say, state } from "./api.js";
 import { showParcel, startParcel } from "./parcel_page.js";
 import { showSearch, startSearch } from "./parcel_search.js";
 import { showDesk, startDesk } from "./upload.js";
+import { mayUseWardDesk, showWardDesk, startWardDesk } from "./ward_desk.js";
 
 const SAVED_FORMS = "workbench.saved-forms";
 
@@ -78,6 +79,9 @@ async function render() {
   } else if (name === "parcel") {
     show("parcel");
     await showParcel(params);
+  } else if (name === "ward" && mayUseWardDesk()) {
+    show("ward");
+    await showWardDesk(params);
   } else if (name === "upload" && mayImport()) {
     show("upload");
     await showDesk(params);
@@ -98,6 +102,8 @@ function fillHeader() {
   document.getElementById("nav-accounts").hidden = !isAdmin;
   document.getElementById("home-accounts").hidden = !isAdmin;
   document.getElementById("nav-upload").hidden = !mayImport();
+  document.getElementById("nav-ward").hidden = !mayUseWardDesk();
+  document.getElementById("home-ward").hidden = !mayUseWardDesk();
   document.getElementById("home-upload").hidden = !mayImport();
   document.getElementById("who").textContent = state.current
     ? `${state.current.display_name} (${LABELS.role[state.current.role] || state.current.role})`
@@ -254,6 +260,7 @@ async function start() {
   startDesk();
   startSearch();
   startParcel();
+  startWardDesk();
   window.addEventListener("hashchange", () => render().catch((p) => message(say(p), "error")));
   try {
     state.current = await api("GET", "session");
