@@ -156,3 +156,14 @@ PARCEL_FIELD = {
     "retired_reason": "Lý do ngừng sử dụng",
     "extra": "Trường khác của tệp đo đạc",
 }
+
+# a step of the life cycle as a button names it (the status it leads to)
+STEP = {
+    "registered": "Nhận đăng ký",
+    "in_review": "Đưa vào thẩm định",
+    "returned": "Trả hồ sơ",
+    "eligible": "Đủ điều kiện cấp GCN",
+    "ineligible": "Không đủ điều kiện",
+    "signed": "Ký GCN",
+    "delivered": "Trao GCN",
+}

@@ -32,6 +32,7 @@ OWN = (
     "parcel_search.js",
     "parcel_page.js",
     "ward_desk.js",
+    "registry_desk.js",
     "workbench.css",
 )
 LIBRARIES = libraries.OPENLAYERS
@@ -72,6 +73,7 @@ def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
             "crs": {str(code): NAMES[code] for code in sorted(SUPPORTED)},
             "min_password_length": MIN_PASSWORD_LENGTH,
             "status": labels_vi.STATUS,
+            "step": labels_vi.STEP,
             "statuses": list(STATUSES),
             "backlog": labels_vi.BACKLOG,
             "staff_backlog": list(STAFF_BACKLOG_REASONS),
@@ -87,6 +89,7 @@ def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
             "import_roles": _roles(Action.IMPORT),
             "personal_roles": _roles(Action.READ_PERSONAL),
             "audit_roles": _roles(Action.AUDIT_READ),
+            "transition_roles": _roles(Action.TRANSITION),
         },
         ensure_ascii=False,
     )

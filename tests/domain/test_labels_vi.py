@@ -28,4 +28,6 @@ def test_each_reason_the_life_cycle_refuses_a_step_is_named() -> None:
 
 def test_each_status_is_named_with_its_diacritics() -> None:
     assert set(labels_vi.STATUS) == set(lifecycle.STATUSES)
+    # every status a step leads to has its button's name
+    assert set(labels_vi.STEP) == {t for ts in lifecycle.TRANSITIONS.values() for t in ts}
     assert labels_vi.STATUS["delivered"] == "Đã trao GCN"

@@ -128,6 +128,11 @@ async function confirmOrigin(event) {
     confirmed_on: typedDay($("origin-on").value),
     document: $("origin-document").value.trim(),
   };
+  if (body.time_of_use_confirmed && !since) {
+    message("Xác nhận thời điểm sử dụng đất cần ngày bắt đầu sử dụng đất.", "error");
+    $("origin-since").focus();
+    return;
+  }
   if ((since && !body.land_use_since) || !body.confirmed_on) {
     message("Hãy nhập ngày theo dạng ngày/tháng/năm, ví dụ 15/07/1993.", "error");
     return;

@@ -4,6 +4,7 @@ import { LABELS, api, dateTime, message, say, state } from "./api.js";
 import { showParcel, startParcel } from "./parcel_page.js";
 import { showSearch, startSearch } from "./parcel_search.js";
 import { showDesk, startDesk } from "./upload.js";
+import { mayUseRegistryDesk, showRegistryDesk, startRegistryDesk } from "./registry_desk.js";
 import { mayUseWardDesk, showWardDesk, startWardDesk } from "./ward_desk.js";
 
 const SAVED_FORMS = "workbench.saved-forms";
@@ -79,6 +80,9 @@ async function render() {
   } else if (name === "parcel") {
     show("parcel");
     await showParcel(params);
+  } else if (name === "registry" && mayUseRegistryDesk()) {
+    show("registry");
+    await showRegistryDesk();
   } else if (name === "ward" && mayUseWardDesk()) {
     show("ward");
     await showWardDesk(params);
@@ -103,6 +107,8 @@ function fillHeader() {
   document.getElementById("home-accounts").hidden = !isAdmin;
   document.getElementById("nav-upload").hidden = !mayImport();
   document.getElementById("nav-ward").hidden = !mayUseWardDesk();
+  document.getElementById("nav-registry").hidden = !mayUseRegistryDesk();
+  document.getElementById("home-registry").hidden = !mayUseRegistryDesk();
   document.getElementById("home-ward").hidden = !mayUseWardDesk();
   document.getElementById("home-upload").hidden = !mayImport();
   document.getElementById("who").textContent = state.current
@@ -261,6 +267,7 @@ async function start() {
   startSearch();
   startParcel();
   startWardDesk();
+  startRegistryDesk();
   window.addEventListener("hashchange", () => render().catch((p) => message(say(p), "error")));
   try {
     state.current = await api("GET", "session");

@@ -1,0 +1,245 @@
+"""The registry officers' desk in headless Chromium, on the sample register: the pipeline's
+counts against a GROUP BY, a parcel taken from registered to delivered through the step
+forms (a refused step shown in words, and a return on the way), and a batch signature in
+which one refusal leaves the others signed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.domain.labels_vi import REFUSAL, STATUS
+from app.domain.permissions import Role
+from app.localdb import cluster as localdb
+from tests.api.staff import PASSWORD, StaffRegister, serve
+from tests.api.workbench_browser import Browser
+
+WARD = "07792"  # Ninh Sơn
+ORIGIN = {
+    "origin_confirmed": True,
+    "time_of_use_confirmed": True,
+    "land_use_since": "1993-07-15",
+    "confirmed_on": "2025-02-10",
+    "document": "45/XN-UBND",
+}
+
+
+@pytest.fixture(scope="module")
+def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
+    with serve(server_url, local_cluster) as registry:
+        yield registry
+
+
+@pytest.fixture
+def browser(staff: StaffRegister) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        opened = Browser(playwright, staff.base)
+        yield opened
+        opened.close()
+    assert opened.problems == []
+    assert opened.foreign == []
+
+
+def _unregistered(staff: StaffRegister, count: int) -> list[int]:
+    with staff.engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT id FROM parcel WHERE ward_code = :w AND status = 'unregistered'"
+                    " AND NOT disputed AND retired_at IS NULL ORDER BY id DESC LIMIT :n"
+                ),
+                {"w": WARD, "n": count},
+            ).scalars()
+        )
+
+
+def _api(staff: StaffRegister, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A write through the API with the admin's key, If-Match read just before."""
+    with httpx.Client(base_url=staff.base, headers=staff.admin) as http:
+        parcel_id = path.split("/")[2]
+        version = http.get(f"/parcels/{parcel_id}").headers["etag"]
+        answer = http.request(method, path, json=body, headers={"If-Match": version})
+        assert answer.status_code in (200, 201), answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+
+def _confirm(staff: StaffRegister, parcel: int) -> None:
+    """The commune confirms the parcel's origin (through the API, with the admin's key)."""
+    with httpx.Client(base_url=staff.base) as http:
+        uses = http.get(f"/parcels/{parcel}").json()["properties"]["land_uses"]
+    body = {**ORIGIN, "land_uses": [{"code": u["code"], "origin_codes": ["CNQ-CTT"]} for u in uses]}
+    _api(staff, "PUT", f"/parcels/{parcel}/origin", body)
+
+
+def _desk(staff: StaffRegister, browser: Browser) -> str:
+    user = staff.account(Role.REGISTRY_OFFICER)
+    browser.open()
+    browser.sign_in(user, PASSWORD)
+    browser.until("document.body.dataset.view === 'home'")
+    browser.page.get_by_role("link", name="Hồ sơ cấp GCN", exact=True).click()
+    browser.until("document.body.dataset.registryDesk === 'ready'")
+    return user
+
+
+def _list(browser: Browser, status: str) -> None:
+    page = browser.page
+    page.locator(f"#pipeline tr[data-ward='{WARD}'] td[data-status='{status}'] button").click()
+    browser.until(
+        "!document.getElementById('pipeline-list-section').hidden"
+        " && document.getElementById('pipeline-list-title')"
+        f".textContent.startsWith('{STATUS[status]}')"
+    )
+
+
+def _step(browser: Browser, parcel: int, target: str, fields: dict[str, str]) -> str:
+    """Open a parcel's step, fill its form, save; return what the row's result says."""
+    page = browser.page
+    row = page.locator(f"#pipeline-list tr[data-parcel='{parcel}']")
+    row.locator(f"button[data-step='{target}']").click()
+    form = page.locator("#step-form")
+    form.wait_for()
+    for label, value in fields.items():
+        form.get_by_label(label, exact=True).fill(value)
+    with page.expect_response(lambda r: r.url.endswith(f"/parcels/{parcel}/transitions")):
+        form.locator("#step-submit").click()
+    browser.until(
+        f"document.querySelector(\"#pipeline-list tr[data-parcel='{parcel}']\").dataset.outcome"
+    )
+    return row.locator(".outcome").inner_text()
+
+
+def test_the_pipeline_counts_are_a_group_by(staff: StaffRegister, browser: Browser) -> None:
+    _desk(staff, browser)
+    with staff.engine.connect() as conn:
+        counted = Counter(
+            {
+                (w, s): n
+                for w, s, n in conn.execute(
+                    text(
+                        "SELECT ward_code, status, count(*) FROM parcel"
+                        " WHERE retired_at IS NULL GROUP BY 1, 2"
+                    )
+                )
+            }
+        )
+    shown = browser.page.eval_on_selector_all(
+        "#pipeline tbody tr[data-ward]:not([data-ward='town']) td[data-status]",
+        "cells => cells.map(c =>"
+        " [c.parentElement.dataset.ward, c.dataset.status, +c.dataset.count])",
+    )
+    assert {(w, s): n for w, s, n in shown if n} == dict(counted)
+    browser.shot("registry-desk")
+
+
+def test_a_parcel_goes_from_registered_to_delivered_through_the_forms(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    (parcel,) = _unregistered(staff, 1)
+    _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": "registered"})
+    user = _desk(staff, browser)
+    _list(browser, "registered")
+    assert _step(browser, parcel, "in_review", {}) == f"Đã chuyển sang: {STATUS['in_review']}"
+    _list(browser, "in_review")
+    refused = _step(browser, parcel, "eligible", {})  # origin not confirmed yet
+    assert refused == f"Không thực hiện được: {REFUSAL['origin-unconfirmed']}"
+    returned = _step(
+        browser,
+        parcel,
+        "returned",
+        {
+            "Số thông báo trả hồ sơ": "125/PYC-CNVY",
+            "Giấy tờ còn thiếu (mỗi dòng một mục)": "Bản sao CCCD\nSơ đồ thửa đất có xác nhận",
+        },
+    )
+    assert returned == f"Đã chuyển sang: {STATUS['returned']}"
+    browser.shot("registry-step-returned")
+    _list(browser, "returned")
+    _step(browser, parcel, "in_review", {})
+    _confirm(staff, parcel)  # the commune confirms meanwhile
+    _list(browser, "in_review")
+    assert _step(browser, parcel, "eligible", {}).startswith("Đã chuyển")
+    _list(browser, "eligible")
+    signed = _step(
+        browser,
+        parcel,
+        "signed",
+        {
+            "Số phát hành (seri) Giấy chứng nhận": "DK765432",
+            "Số vào sổ cấp Giấy chứng nhận": "CS07654",
+            "Người ký": "Phó Giám đốc Sở Nông nghiệp và Môi trường",
+            "Nơi lưu giữ Giấy chứng nhận chờ trao": "Tủ hồ sơ số 3",
+        },
+    )
+    assert signed.startswith("Đã chuyển")
+    _list(browser, "signed")
+    delivered = _step(browser, parcel, "delivered", {"Người nhận Giấy chứng nhận": "Lê Văn Tâm"})
+    assert delivered == f"Đã chuyển sang: {STATUS['delivered']}"
+    with httpx.Client(base_url=staff.base, headers=staff.admin) as http:
+        now = http.get(f"/parcels/{parcel}").json()["properties"]
+        history = http.get(f"/parcels/{parcel}/history").json()
+    assert now["status"] == "delivered" and now["certificate"]["serial"] == "DK765432"
+    ours = [v for v in history if v["actor"] == f"{user} (registry_officer)"]
+    assert [v["action"] for v in ours] == [
+        "transition:in_review",
+        "transition:returned",
+        "transition:in_review",
+        "transition:eligible",
+        "transition:signed",
+        "transition:delivered",
+    ]
+
+
+def test_a_batch_signature_with_one_refusal(staff: StaffRegister, browser: Browser) -> None:
+    parcels = _unregistered(staff, 3)
+    for parcel in parcels:
+        for step in ("registered", "in_review"):
+            _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": step})
+        _confirm(staff, parcel)
+        _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": "eligible"})
+    disputed = parcels[1]
+    with httpx.Client(base_url=staff.base, headers=staff.admin) as http:
+        opened = http.post(
+            f"/parcels/{disputed}/disputes",
+            json={"opened_on": "2025-06-01", "kind": "boundary", "description": "Ranh giới"},
+        )
+        assert opened.status_code == 201, opened.text
+    _desk(staff, browser)
+    _list(browser, "eligible")
+    page = browser.page
+    for parcel in parcels:
+        page.locator(f"#pipeline-list tr[data-parcel='{parcel}'] input.pick").check()
+    page.get_by_role("button", name="Ký GCN cho các thửa đã chọn").click()
+    form = page.locator("#step-form")
+    form.wait_for()
+    for parcel in parcels:
+        row = form.locator(f"#step-each tr[data-parcel='{parcel}']")
+        inputs = row.locator("input")
+        inputs.nth(0).fill(f"DK{800000 + parcel:06d}")
+        inputs.nth(1).fill(f"CS{parcel:05d}")
+    form.get_by_label("Người ký", exact=True).fill("Phó Giám đốc Sở Nông nghiệp và Môi trường")
+    form.get_by_label("Nơi lưu giữ Giấy chứng nhận chờ trao", exact=True).fill("Tủ hồ sơ số 3")
+    form.locator("#step-submit").click()
+    browser.until(
+        "[...document.querySelectorAll('#pipeline-list tr[data-parcel]')]"
+        f".filter(r => r.dataset.outcome).length === {len(parcels)}"
+    )
+    outcomes = {
+        parcel: page.get_attribute(f"#pipeline-list tr[data-parcel='{parcel}']", "data-outcome")
+        for parcel in parcels
+    }
+    assert outcomes == {p: ("refused" if p == disputed else "done") for p in parcels}
+    said = page.inner_text(f"#pipeline-list tr[data-parcel='{disputed}'] .outcome")
+    assert said == f"Không thực hiện được: {REFUSAL['open-dispute']}"
+    assert page.inner_text("#message").startswith("Đã ghi 2 thửa; 1 thửa không ghi được")
+    browser.shot("registry-batch")
+    with httpx.Client(base_url=staff.base) as http:
+        statuses = {p: http.get(f"/parcels/{p}").json()["properties"]["status"] for p in parcels}
+    assert statuses == {p: ("eligible" if p == disputed else "signed") for p in parcels}
