@@ -16,6 +16,7 @@ from app.api.auth import ActorDep
 from app.api.deps import SessionDep
 from app.api.imports import require_staff
 from app.api.responses import problems
+from app.api.tiles import MVT, TILE_DOC, XY, Z
 from app.services import import_views
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -83,14 +84,38 @@ def import_issues(
     responses={200: {"content": {GEOJSON: {}}}, **problems(401, 404)},
 )
 def import_issues_geojson(
-    import_id: ImportId, session: SessionDep, actor: ActorDep, kind: IssueKind | None = None
+    import_id: ImportId,
+    session: SessionDep,
+    actor: ActorDep,
+    kind: IssueKind | None = None,
+    seq: Annotated[int | None, Query(ge=1, description="Only the issue of this `seq`.")] = None,
 ) -> Response:
     """The features of an import's issues, as the file had them (an invalid ring stays
     invalid), in WGS 84: id and `seq` as in `/issues`, with row, key, kind and reason. File-wide
     issues and geometries that cannot be drawn are left out (any staff)."""
     require_staff(actor)
-    collection = import_views.issues_geojson(session=session, import_id=import_id, kind=kind)
+    collection = import_views.issues_geojson(
+        session=session, import_id=import_id, kind=kind, seq=seq
+    )
     return Response(collection, media_type=GEOJSON)
+
+
+@router.get(
+    "/{import_id}/issues/{z}/{x}/{y}.mvt",
+    response_class=Response,
+    responses={**TILE_DOC, **problems(401, 404, 422)},
+)
+def import_issues_tile(
+    import_id: ImportId, z: Z, x: XY, y: XY, session: SessionDep, actor: ActorDep
+) -> Response:
+    """The import's issues in a vector tile, layer `issues` (id: the issue's `seq`; kind,
+    row, key), from zoom 10; what the upload desk's map draws, however many there are
+    (any staff)."""
+    require_staff(actor)
+    tile = import_views.issues_tile(session=session, import_id=import_id, z=z, x=x, y=y)
+    if not tile:
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    return Response(tile, media_type=MVT, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

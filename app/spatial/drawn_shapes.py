@@ -41,6 +41,20 @@ def reproject(shapes: Mapping[int, bytes], source_srid: int, target_srid: int) -
             return np.column_stack((x, y))
 
         picked = shapely.transform(picked, move)
-    finite = np.isfinite(shapely.bounds(picked)).all(axis=1)
+    bounds = shapely.bounds(picked)
+    ok = np.isfinite(bounds).all(axis=1) & _on_the_globe(bounds, target_srid)
     wkb = shapely.to_wkb(picked)
-    return {keys[i]: bytes(w) for i, w, ok in zip(drawable, wkb, finite, strict=True) if ok}
+    return {keys[i]: bytes(w) for i, w, good in zip(drawable, wkb, ok, strict=True) if good}
+
+
+def _on_the_globe(bounds: np.ndarray, srid: int) -> np.ndarray:
+    """Whether each box's corners, in `srid`, are places of the Earth (a map in WGS 84 or
+    Web Mercator can show them): lon/lat finite and in range."""
+    to_wgs84 = Transformer.from_crs(srid, 4326, always_xy=True)
+    inside = np.ones(len(bounds), dtype=bool)
+    for xs, ys in ((0, 1), (2, 3), (0, 3), (2, 1)):
+        with np.errstate(invalid="ignore"):
+            lon, lat = to_wgs84.transform(bounds[:, xs], bounds[:, ys], errcheck=False)
+            inside &= np.isfinite(lon) & np.isfinite(lat)
+            inside &= (np.abs(lon) <= 180) & (np.abs(lat) <= 85)
+    return inside

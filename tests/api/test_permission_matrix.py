@@ -90,6 +90,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/import-previews"): frozenset({"admin", "surveyor"}),
     ("GET", "/imports/{import_id}/issues"): STAFF,
     ("GET", "/imports/{import_id}/issues.geojson"): STAFF,
+    ("GET", "/imports/{import_id}/issues/{z}/{x}/{y}.mvt"): STAFF,
     ("GET", "/desks/wards/{ward}/awaiting"): PERSONAL_HERE,
     ("GET", "/desks/wards/{ward}/disputes"): PERSONAL_HERE,
     ("GET", "/desks/registry/pipeline"): frozenset({"admin", "registry"}),
@@ -263,6 +264,9 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/desks/wards/{ward}/disputes"): {"url": f"/desks/wards/{WARD}/disputes"},
         ("GET", "/desks/registry/pipeline"): {"url": "/desks/registry/pipeline"},
         ("GET", "/desks/registry/parcels"): {"url": "/desks/registry/parcels?status=eligible"},
+        ("GET", "/imports/{import_id}/issues/{z}/{x}/{y}.mvt"): {
+            "url": "/imports/999999/issues/12/3255/1800.mvt"
+        },
         ("GET", "/imports/{import_id}/issues.geojson"): {"url": "/imports/999999/issues.geojson"},
         ("GET", "/imports/{import_id}/events"): {"url": "/imports/999999/events"},
         ("GET", "/audit"): {"url": "/audit"},

@@ -7,11 +7,13 @@ import io
 import json
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import mapbox_vector_tile
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from app.config import Settings
 from app.domain.permissions import Role
 from app.main import create_app
 from app.services import apikeys
+from bench.tools import tile_of
 from tests.services.conftest import SAMPLES
 from tests.services.mixed_file import mixed_upload
 from tests.support import SETUP, live_server
@@ -482,3 +485,52 @@ def test_the_issues_are_sorted_and_filtered_by_reason(
     assert (
         client.get(url, params={"sort": "holder"}, headers=headers["surveyor"]).status_code == 422
     )
+
+
+def test_the_issues_come_as_vector_tiles_for_a_map_of_any_size(
+    api: tuple[httpx.Client, dict[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    client, headers = api
+    with mixed_upload(tmp_path).open("rb") as f:
+        made = client.post(
+            "/imports",
+            files={"file": ("mixed.gpkg", f, "application/geopackage+sqlite3")},
+            data={"mode": "accept_valid"},
+            headers=headers["surveyor"],
+        ).json()
+    _wait(client, made["id"], headers["surveyor"])
+    url = f"/imports/{made['id']}"
+    page = client.get(f"{url}/issues", params={"limit": 1000}, headers=headers["surveyor"]).json()
+    drawn = [i for i in page["issues"] if i["drawn"]]
+    assert page["drawn"] == dict(Counter(i["kind"] for i in drawn))
+    # the oracle for the boxes: the issues' own GeoJSON, measured by shapely
+    features = client.get(f"{url}/issues.geojson", headers=headers["surveyor"]).json()["features"]
+    shapes = {f["id"]: shapely.geometry.shape(f["geometry"]) for f in features}
+    for issue in drawn:
+        assert issue["bbox"] == pytest.approx(list(shapes[issue["seq"]].bounds), abs=1e-6)
+    assert page["bbox"] == pytest.approx(
+        list(shapely.union_all(list(shapes.values())).bounds), abs=1e-6
+    )
+    one = client.get(
+        f"{url}/issues.geojson", params={"seq": drawn[0]["seq"]}, headers=headers["surveyor"]
+    )
+    assert [f["id"] for f in one.json()["features"]] == [drawn[0]["seq"]]
+    # every tile of zoom 17 over the issues' box: each drawn issue in at least one, once a tile
+    lon0, lat0, lon1, lat1 = page["bbox"]
+    (x0, y0), (x1, y1) = tile_of(lon0, lat1, 17), tile_of(lon1, lat0, 17)
+    seen: dict[int, str] = {}
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            tile = client.get(f"{url}/issues/17/{x}/{y}.mvt", headers=headers["surveyor"])
+            assert tile.status_code in (200, 204)
+            if tile.status_code == 204:
+                continue
+            assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+            decoded = mapbox_vector_tile.decode(tile.content)["issues"]["features"]
+            ids = [f["id"] for f in decoded]
+            assert len(ids) == len(set(ids))
+            seen.update({f["id"]: f["properties"]["kind"] for f in decoded})
+    assert seen == {i["seq"]: i["kind"] for i in drawn}
+    assert client.get(f"{url}/issues/9/0/0.mvt", headers=headers["surveyor"]).status_code == 204
+    assert client.get(f"{url}/issues/17/0/0.mvt").status_code == 401
+    assert client.get(f"{url}/issues/3/9/0.mvt", headers=headers["surveyor"]).status_code == 404

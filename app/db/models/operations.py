@@ -109,11 +109,16 @@ class ImportIssue(Base):
     geom: Mapped[Any] = mapped_column(
         Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False), nullable=True
     )
+    # the same in Web Mercator, indexed, for the map's vector tiles
+    merc: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False), nullable=True
+    )
 
     __table_args__ = (
         CheckConstraint(
             "kind IN ('rejected', 'repaired', 'warning', 'overlap')", name="kind_known"
         ),
+        Index("ix_import_issue_merc", "merc", postgresql_using="gist"),
     )
 
 

@@ -139,7 +139,7 @@ class RegisterMap {
     let done = false;
     this.map.forEachFeatureAtPixel(event.pixel, (feature, layer) => {
       if (done) return;
-      if (layer && layer.getSource() === this.drawn) {
+      if (layer && (layer.getSource() === this.drawn || layer === this.tileLayer)) {
         done = true;
         if (this.onFeature) this.onFeature(feature);
       } else if (feature.get("status") !== undefined && this.onParcel) {
@@ -147,6 +147,47 @@ class RegisterMap {
         this.onParcel(feature.getId());
       }
     });
+  }
+
+  // Draw the vector tiles of `template` ({z}/{x}/{y}, relative to the app) over the
+  // register, styled by their `kind`: any number of features, built by the database.
+  showTiles(template) {
+    if (this.tileLayer) this.map.removeLayer(this.tileLayer);
+    this.tileLayer = new ol.layer.VectorTile({
+      source: new ol.source.VectorTile({
+        format: new ol.format.MVT(),
+        url: `${ROOT.href}${template}`,
+        maxZoom: 22,
+      }),
+      style: drawnStyle,
+      minZoom: 9.99,
+    });
+    this.map.getLayers().insertAt(2, this.tileLayer);
+    delete this.target.dataset.shown;
+  }
+
+  // The tiles' features now rendered, one per id (a feature crossing tiles comes once).
+  tileFeatures() {
+    if (!this.tileLayer) return [];
+    const extent = this.map.getView().calculateExtent(this.map.getSize());
+    const unique = new Map();
+    for (const feature of this.tileLayer.getFeaturesInExtent(extent)) unique.set(feature.getId(), feature);
+    return [...unique.values()];
+  }
+
+  // Resolves once the map has drawn everything it asked for (tiles included).
+  rendered() {
+    return new Promise((resolve) => {
+      this.map.once("rendercomplete", () => resolve());
+      this.map.render();
+    });
+  }
+
+  // Zoom to a WGS 84 box [minLon, minLat, maxLon, maxLat].
+  fitBox(box, maxZoom = 19) {
+    this.map.updateSize();
+    const extent = ol.proj.transformExtent(box, "EPSG:4326", this.map.getView().getProjection());
+    this.map.getView().fit(extent, { padding: [40, 40, 40, 40], maxZoom, duration: 0 });
   }
 
   // Replace the shown features with a GeoJSON FeatureCollection (WGS 84); return them.

@@ -268,8 +268,11 @@ async function drawReport(job) {
   $("report-encodings").textContent = encodings.length ? `Mã hóa chữ: ${encodings.join("; ")}.` : "";
   $("report-rejects").href = new URL(`imports/${job.id}/rejects.csv`, ROOT).href;
   $("report-retry").hidden = job.status !== "failed";
-  const total = await loadIssues(0);
-  await drawIssues(job.id, total);
+  $("issue-kind").value = ""; // a new report: every issue, whatever the last one showed
+  $("issue-reason").value = "";
+  issuesSort = "row";
+  const first = await loadIssues(0);
+  await drawIssues(job.id, first);
   document.body.dataset.importStatus = job.status;
 }
 
@@ -299,7 +302,7 @@ async function loadIssues(from) {
       button.type = "button";
       button.textContent = "Xem";
       button.setAttribute("aria-label", `Xem trên bản đồ: ${issue.row === null ? "cả tệp" : `dòng ${issue.row}`}`);
-      button.addEventListener("click", () => showIssue(issue.seq));
+      button.addEventListener("click", () => showIssue(issue).catch(refused));
       zoom.append(button);
     } else {
       zoom.textContent = "—";
@@ -317,7 +320,7 @@ async function loadIssues(from) {
   $("issues-page").textContent = page.total ? `Trang ${Math.floor(from / PAGE) + 1}` : "";
   $("issues-previous").disabled = from === 0;
   $("issues-next").disabled = last >= page.total;
-  return page.total;
+  return page;
 }
 
 async function retry() {
