@@ -7,20 +7,27 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+# the certificates in custody on :on (of ward :ward, or all): signed by then and not handed
+# over by then (a certificate handed over since still belongs to that day's inventory); the
+# undelivered report and the custody inventory both count these
+IN_CUSTODY = """
+    FROM certificate c
+    JOIN parcel p ON p.id = c.parcel_id
+    JOIN ward w ON w.code = p.ward_code
+    WHERE p.retired_at IS NULL AND c.signed_on <= :on
+      AND (c.delivered_on IS NULL OR c.delivered_on > :on)
+      AND (CAST(:ward AS text) IS NULL OR w.code = :ward)
+"""
+
 UNDELIVERED_SQL = text(
     """
     SELECT w.code AS ward_code, w.name AS ward_name, p.id AS parcel_id,
            p.survey_commune_code, p.sheet_no, p.parcel_no,
            c.serial, c.register_no, c.signed_on, c.custody_location,
            (:on - c.signed_on) AS days_held
-    FROM certificate c
-    JOIN parcel p ON p.id = c.parcel_id
-    JOIN ward w ON w.code = p.ward_code
-    -- in custody on the inventory date: signed by then and not handed over by then (a
-    -- certificate handed over since still belongs to that day's inventory)
-    WHERE p.retired_at IS NULL AND c.signed_on <= :on
-      AND (c.delivered_on IS NULL OR c.delivered_on > :on)
-      AND (CAST(:ward AS text) IS NULL OR w.code = :ward)
+    """
+    + IN_CUSTODY
+    + """
     ORDER BY w.code, c.signed_on, c.serial
     """
 )

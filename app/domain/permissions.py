@@ -37,6 +37,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     TARGET_WRITE = "target.write"  # Directive 30 targets per ward and year
     ACCOUNT_MANAGE = "account.manage"  # the workbench's staff accounts
+    CUSTODY_COUNT = "custody.count"  # the monthly inventory of certificates in custody
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -57,6 +58,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.AUDIT_READ: frozenset({Role.INSPECTOR}),
     Action.TARGET_WRITE: frozenset(),
     Action.ACCOUNT_MANAGE: frozenset(),
+    Action.CUSTODY_COUNT: frozenset({Role.REGISTRY_OFFICER}),
 }
 
 # A ward officer acts only within their own ward.

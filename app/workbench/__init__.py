@@ -33,6 +33,7 @@ OWN = (
     "parcel_page.js",
     "ward_desk.js",
     "registry_desk.js",
+    "inventory.js",
     "workbench.css",
 )
 LIBRARIES = libraries.OPENLAYERS

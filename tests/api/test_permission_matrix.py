@@ -39,6 +39,8 @@ class World:
 
 
 # (method, OpenAPI path) -> roles that may call it
+# who reads the registry's reports (and the custody inventories)
+REPORT_READERS = frozenset({"admin", "registry", "inspector"})
 # who may read the personal data of WARD's parcels
 PERSONAL_HERE = frozenset({"admin", "registry", "ward", "viewer", "inspector"})
 
@@ -94,6 +96,14 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/desks/wards/{ward}/awaiting"): PERSONAL_HERE,
     ("GET", "/desks/wards/{ward}/disputes"): PERSONAL_HERE,
     ("GET", "/desks/registry/pipeline"): frozenset({"admin", "registry"}),
+    ("POST", "/custody-inventories"): frozenset({"admin", "registry"}),
+    ("GET", "/custody-inventories"): REPORT_READERS,
+    ("GET", "/custody-inventories/{inventory_id}"): REPORT_READERS,
+    ("GET", "/custody-inventories/{inventory_id}.xlsx"): REPORT_READERS,
+    ("PUT", "/custody-inventories/{inventory_id}/items/{certificate_id}"): frozenset(
+        {"admin", "registry"}
+    ),
+    ("POST", "/custody-inventories/{inventory_id}/close"): frozenset({"admin", "registry"}),
     ("GET", "/desks/registry/parcels"): frozenset({"admin", "registry"}),
     ("GET", "/imports/{import_id}/events"): STAFF,
     ("GET", "/audit"): frozenset({"admin", "inspector"}),
@@ -263,6 +273,22 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/desks/wards/{ward}/awaiting"): {"url": f"/desks/wards/{WARD}/awaiting"},
         ("GET", "/desks/wards/{ward}/disputes"): {"url": f"/desks/wards/{WARD}/disputes"},
         ("GET", "/desks/registry/pipeline"): {"url": "/desks/registry/pipeline"},
+        ("POST", "/custody-inventories"): {
+            "url": "/custody-inventories",
+            "json": {"ward_code": WARD, "taken_on": "2025-01-15"},
+        },
+        ("GET", "/custody-inventories"): {"url": "/custody-inventories"},
+        ("GET", "/custody-inventories/{inventory_id}"): {"url": "/custody-inventories/999999"},
+        ("GET", "/custody-inventories/{inventory_id}.xlsx"): {
+            "url": "/custody-inventories/999999.xlsx"
+        },
+        ("PUT", "/custody-inventories/{inventory_id}/items/{certificate_id}"): {
+            "url": "/custody-inventories/999999/items/1",
+            "json": {"found": True},
+        },
+        ("POST", "/custody-inventories/{inventory_id}/close"): {
+            "url": "/custody-inventories/999999/close"
+        },
         ("GET", "/desks/registry/parcels"): {"url": "/desks/registry/parcels?status=eligible"},
         ("GET", "/imports/{import_id}/issues/{z}/{x}/{y}.mvt"): {
             "url": "/imports/999999/issues/12/3255/1800.mvt"

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from app.domain.labels_vi import REFUSAL, STATUS
 from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from tests.api.staff import PASSWORD, StaffRegister, serve
-from tests.api.workbench_browser import Browser
+from tests.api.workbench_browser import ARTIFACTS, Browser
 
 WARD = "07792"  # Ninh Sơn
 ORIGIN = {
@@ -243,3 +245,81 @@ def test_a_batch_signature_with_one_refusal(staff: StaffRegister, browser: Brows
     with httpx.Client(base_url=staff.base) as http:
         statuses = {p: http.get(f"/parcels/{p}").json()["properties"]["status"] for p in parcels}
     assert statuses == {p: ("eligible" if p == disputed else "signed") for p in parcels}
+
+
+def _signed(staff: StaffRegister, count: int) -> list[int]:
+    """Parcels taken to a signed certificate through the API (the admin's key)."""
+    parcels = _unregistered(staff, count)
+    for parcel in parcels:
+        for step in ("registered", "in_review"):
+            _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": step})
+        _confirm(staff, parcel)
+        _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": "eligible"})
+        _api(
+            staff,
+            "POST",
+            f"/parcels/{parcel}/transitions",
+            {
+                "to": "signed",
+                "serial": f"DK{600000 + parcel:06d}",
+                "register_no": f"CS{parcel:05d}",
+                "signer": "Phó Giám đốc Sở Nông nghiệp và Môi trường",
+                "signed_on": "2025-05-20",
+                "custody_location": "Tủ hồ sơ số 5",
+            },
+        )
+    return parcels
+
+
+def test_an_inventory_ticked_closed_printed_and_downloaded(
+    staff: StaffRegister, browser: Browser, tmp_path: Path
+) -> None:
+    _signed(staff, 3)
+    _desk(staff, browser)
+    page = browser.page
+    form = page.locator("#inventory-form")
+    form.get_by_label("Phạm vi").select_option(WARD)
+    day = form.get_by_label("Ngày kiểm kê (dd/mm/yyyy)").input_value()
+    with page.expect_response(lambda r: r.url.endswith("/custody-inventories")) as sent:
+        form.get_by_role("button", name="Bắt đầu kiểm kê").click()
+    assert sent.value.status == 201, sent.value.text()
+    inventory = sent.value.json()
+    browser.until(f"document.getElementById('inventory').dataset.inventory === '{inventory['id']}'")
+    # the oracle: the undelivered report of that ward and day
+    d, m, y = day.split("/")
+    with httpx.Client(base_url=staff.base, headers=staff.admin) as http:
+        report = http.get("/reports/undelivered", params={"on": f"{y}-{m}-{d}", "ward": WARD})
+    serials = sorted(c["serial"] for w in report.json()["wards"] for c in w["certificates"])
+    shown = browser.page.eval_on_selector_all(
+        "#inventory-items tbody tr", "rows => rows.map(r => r.cells[4].innerText)"
+    )
+    assert sorted(shown) == serials and len(serials) >= 3
+    rows = page.locator("#inventory-items tbody tr")
+    for n in range(1, rows.count()):  # the first one is not in the cabinet
+        box = rows.nth(n).locator("input[type=checkbox]")
+        with page.expect_response(lambda r: "/items/" in r.url):
+            box.check()
+    browser.until(
+        f"document.getElementById('inventory-counts').dataset.found === '{len(serials) - 1}'"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/close")):
+        page.get_by_role("button", name="Kết thúc kiểm kê").click()
+    browser.until("document.getElementById('inventory-counts').dataset.missing === '1'")
+    assert "không thấy 1" in page.inner_text("#inventory-counts")
+    assert page.locator("#inventory-close").is_hidden()
+    browser.shot("inventory")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải biên bản (XLSX)").click()
+    saved = tmp_path / "bien-ban.xlsx"
+    download.value.save_as(saved)
+    sheet = load_workbook(saved).active
+    assert sheet is not None
+    body = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert sorted(r[5] for r in body) == serials
+    assert sorted(r[10] for r in body) == ["Có"] * (len(serials) - 1) + ["Không thấy"]
+    # the print view: the record alone, as the printer gets it
+    page.emulate_media(media="print")
+    assert page.locator("#pipeline").is_hidden() and page.locator("#inventory").is_visible()
+    pdf = page.pdf(path=str(ARTIFACTS / "workbench-inventory.pdf"))
+    assert pdf.startswith(b"%PDF")
+    page.emulate_media(media="screen")

@@ -1,6 +1,7 @@
 """ORM tables, one module per subject. The schema itself is made only by the Alembic
 revisions in migrations/; importing this package registers every table on Base.metadata."""
 
+from app.db.models.custody import CustodyInventory, CustodyInventoryItem
 from app.db.models.history import AuditEvent, ParcelLineage, ParcelVersion
 from app.db.models.operations import ApiKey, IdempotentRequest, ImportIssue, ImportJob
 from app.db.models.register import (
@@ -38,6 +39,8 @@ __all__ = [
     "Certificate",
     "CommuneCrosswalk",
     "Complaint",
+    "CustodyInventory",
+    "CustodyInventoryItem",
     "CoverageTarget",
     "Dispute",
     "DossierReturn",

@@ -2,6 +2,7 @@
 // list behind each count, each step as a form asking what that step records, and batch
 // signatures and returns (one request per parcel: one refusal does not undo the others).
 import { LABELS, api, cell, dayText, message, number, say, state, typedDay } from "./api.js";
+import { showInventories, startInventory } from "./inventory.js";
 
 const PAGE = 50;
 const $ = (id) => document.getElementById(id);
@@ -302,6 +303,7 @@ export function mayUseRegistryDesk() {
 }
 
 export function startRegistryDesk() {
+  startInventory();
   $("step-form").addEventListener("submit", submitStep);
   $("step-cancel").addEventListener("click", closeStep);
   $("batch-signed").addEventListener("click", () => batch("signed"));
@@ -320,5 +322,6 @@ export function startRegistryDesk() {
 export async function showRegistryDesk() {
   closeStep();
   await drawPipeline();
+  await showInventories(today);
   document.body.dataset.registryDesk = "ready";
 }
