@@ -323,3 +323,37 @@ def test_an_inventory_ticked_closed_printed_and_downloaded(
     pdf = page.pdf(path=str(ARTIFACTS / "workbench-inventory.pdf"))
     assert pdf.startswith(b"%PDF")
     page.emulate_media(media="screen")
+
+
+def test_two_officers_on_one_parcel_the_second_is_told_what_changed(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    (parcel,) = _unregistered(staff, 1)
+    for step in ("registered", "in_review"):
+        _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": step})
+    first = _desk(staff, browser)
+    _list(browser, "in_review")
+    other = Browser(None, staff.base, chromium=browser.browser)  # a second officer
+    try:
+        _desk(staff, other)
+        _list(other, "in_review")  # both have read version 3
+        returned = _step(
+            browser,
+            parcel,
+            "returned",
+            {
+                "Số thông báo trả hồ sơ": "130/PYC-CNVY",
+                "Giấy tờ còn thiếu (mỗi dòng một mục)": "Bản sao CCCD",
+            },
+        )
+        assert returned.startswith("Đã chuyển")
+        stale = _step(other, parcel, "ineligible", {"Lý do không đủ điều kiện": "Vướng quy hoạch"})
+        assert stale.startswith("Thửa đã được người khác cập nhật sau khi bạn mở")
+        assert f"{first} (registry_officer): Chuyển trạng thái: {STATUS['returned']}" in stale
+        assert f"Hiện nay: {STATUS['returned']}" in stale
+        other.shot("registry-stale")
+    finally:
+        other.close()
+    assert other.problems == [] and other.foreign == []
+    with httpx.Client(base_url=staff.base) as http:  # the first officer's step stands
+        assert http.get(f"/parcels/{parcel}").json()["properties"]["status"] == "returned"

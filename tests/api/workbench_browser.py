@@ -17,16 +17,27 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 class Browser:
     """One Chromium page on the workbench, recording what a user should never meet."""
 
-    def __init__(self, playwright: Any, base: str, width: int = 1366, height: int = 768) -> None:
+    def __init__(
+        self,
+        playwright: Any,
+        base: str,
+        width: int = 1366,
+        height: int = 768,
+        chromium: Any = None,
+    ) -> None:
+        """A page of its own; in `chromium` (another Browser's) when given, as a second
+        person at a second desk (its own cookies), else in a Chromium of its own."""
         self.base = base
         self.problems: list[str] = []
         self.foreign: list[str] = []
-        self.browser = playwright.chromium.launch(
+        self.owns_browser = chromium is None
+        self.browser = chromium or playwright.chromium.launch(
             executable_path=ensure_tool("chromium", "chromium"), args=CHROMIUM_ARGS
         )
-        self.page = self.browser.new_page(
+        self.context = self.browser.new_context(
             viewport={"width": width, "height": height}, locale="vi-VN"
         )
+        self.page = self.context.new_page()
         page = self.page
         page.on("console", lambda m: m.type == "error" and self._console(m.text))
         page.on("pageerror", lambda e: self.problems.append(str(e)))
@@ -72,7 +83,9 @@ class Browser:
         self.page.screenshot(path=str(ARTIFACTS / f"workbench-{name}.png"), full_page=True)
 
     def close(self) -> None:
-        self.browser.close()
+        self.context.close()
+        if self.owns_browser:
+            self.browser.close()
 
 
 def read_table(browser: Browser, selector: str) -> list[dict[str, str]]:

@@ -98,6 +98,33 @@ export function say(problem) {
   }
 }
 
+// The fields a version changed, by their names on the page.
+export function changeNames(changes) {
+  return Object.keys(changes || {}).map((k) => LABELS.parcel_field[k] || k).join(", ");
+}
+
+// What a version of a parcel did (its `action`), in words.
+export function actionLabel(action) {
+  const [verb, to] = action.split(":");
+  const label = LABELS.history_action[verb] || action;
+  return to ? `${label}: ${LABELS.status[to] || to}` : label;
+}
+
+// A save refused because another officer changed the parcel since it was read (412): who
+// changed it, when, what, and where it stands now.
+export async function whatChanged(parcelId, hadVersion) {
+  const [versions, now] = await Promise.all([
+    api("GET", `parcels/${parcelId}/history`), api("GET", `parcels/${parcelId}`),
+  ]);
+  const newer = versions.filter((v) => v.version > hadVersion).map((v) => {
+    const fields = changeNames(v.changes);
+    return `${dateTime(v.valid_from)}, ${v.actor}: ${actionLabel(v.action)}${fields ? ` (${fields})` : ""}`;
+  });
+  const status = LABELS.status[now.properties.status] || now.properties.status;
+  return `Thửa đã được người khác cập nhật sau khi bạn mở: ${newer.join("; ")}. `
+    + `Hiện nay: ${status} (phiên bản ${now.properties.version}). Hãy xem lại rồi thao tác lại.`;
+}
+
 export function message(text, kind = "info") {
   const box = document.getElementById("message");
   box.textContent = text;

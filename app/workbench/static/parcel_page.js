@@ -2,7 +2,10 @@
 // life cycle and what blocks the next steps, its land uses, holders (for the roles allowed),
 // origin confirmation, disputes, backlog, history (and the parcel as of any date), audit
 // events, downloads. Everything comes from the API, with the caller's permissions.
-import { LABELS, ROOT, api, cachedGet, cell, dateTime, message, number, say, state, typedDay } from "./api.js";
+import {
+  LABELS, ROOT, actionLabel, api, cachedGet, cell, changeNames, dateTime, message, number, say, state,
+  typedDay,
+} from "./api.js";
 import { registerMap } from "./map.js";
 
 let map = null;
@@ -180,16 +183,6 @@ function drawDisputes(disputes) {
     cell(row, "Không có tranh chấp.").colSpan = 5;
     body.append(row);
   }
-}
-
-function changeNames(changes) {
-  return Object.keys(changes || {}).map((k) => LABELS.parcel_field[k] || k).join(", ");
-}
-
-function actionLabel(action) {
-  const [verb, to] = action.split(":");
-  const label = LABELS.history_action[verb] || action;
-  return to ? `${label}: ${LABELS.status[to] || to}` : label;
 }
 
 function drawHistory(id, versions, asOf) {

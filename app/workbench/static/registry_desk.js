@@ -1,7 +1,9 @@
 // The registry officers' desk: the certificate pipeline (parcels per ward and status), the
 // list behind each count, each step as a form asking what that step records, and batch
 // signatures and returns (one request per parcel: one refusal does not undo the others).
-import { LABELS, api, cell, dayText, message, number, say, state, typedDay } from "./api.js";
+import {
+  LABELS, api, cell, dayText, message, number, say, state, typedDay, whatChanged,
+} from "./api.js";
 import { showInventories, startInventory } from "./inventory.js";
 
 const PAGE = 50;
@@ -269,7 +271,9 @@ async function submitStep(event) {
       done += 1;
       outcome(p.id, `Đã chuyển sang: ${LABELS.status[target]}`, true);
     } catch (problem) {
-      outcome(p.id, say(problem), false);
+      const said = problem.slug === "precondition-failed"
+        ? await whatChanged(p.id, p.version).catch(() => say(problem)) : say(problem);
+      outcome(p.id, said, false);
     }
   }
   const refused = bodies.length - done;

@@ -2,7 +2,7 @@
 // ward's progress, the parcels waiting for the commune's confirmation of origin and time of
 // use (confirm, or record why not), the open disputes (resolve), a new dispute.
 import {
-  LABELS, api, cachedGet, cell, dayText, message, number, say, state, typedDay,
+  LABELS, api, cachedGet, cell, dayText, message, number, say, state, typedDay, whatChanged,
 } from "./api.js";
 
 const PAGE = 50;
@@ -28,7 +28,13 @@ function key(p) {
 
 function fail(problem) {
   message(say(problem), "error");
-  if (problem.slug === "precondition-failed") reload().catch(fail);
+  if (problem.slug !== "precondition-failed") return;
+  // a parcel's save: say who changed it and how it stands now; then read the lists again
+  if (chosen && chosen.parcel_id === undefined && chosen.version !== undefined) {
+    whatChanged(chosen.id, chosen.version).then((text) => message(text, "error")).catch(() => {});
+  }
+  closeForms();
+  reload().catch(fail);
 }
 
 // --- progress ------------------------------------------------------------------------------
