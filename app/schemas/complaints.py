@@ -32,6 +32,12 @@ class ComplaintUpdate(StrictModel):
     status: ComplaintStatus
     # a blank response would let a complaint count as answered without an answer
     response: Annotated[str, text(1, 5000), TRIM] | None = None
+    assigned_to: str | None = Field(
+        None,
+        max_length=64,
+        description="The user name of the staff account that will answer it; null (sent) "
+        "takes it off anyone; absent leaves it as it is.",
+    )
 
 
 class ComplaintOut(BaseModel):
@@ -48,6 +54,8 @@ class ComplaintOut(BaseModel):
     status: ComplaintStatus
     response: str | None
     handled_by: str | None
+    assigned_to: str | None
+    age_days: int = Field(description="Days since it was received (Vietnam's calendar).")
     received_at: datetime
     updated_at: datetime
     version: int

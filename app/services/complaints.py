@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Complaint, Ward
+from app.db.models import Complaint, StaffAccount, Ward
+from app.domain import clock
 from app.domain.permissions import Action, Actor, Role, authorize
 from app.domain.preconditions import check_version
 from app.errors import Forbidden, InvalidInput, NotFound, UnknownWard, WardMismatch
@@ -59,8 +60,18 @@ def submit(*, session: Session, actor: Actor, data: ComplaintIn) -> Complaint:
 
 
 def to_out(complaint: Complaint) -> ComplaintOut:
-    """Return the complaint as staff see it."""
-    return ComplaintOut.model_validate(complaint, from_attributes=True)
+    """Return the complaint as staff see it, with its age in days."""
+    received = complaint.received_at.astimezone(clock.LOCAL_TZ).date()
+    return ComplaintOut.model_validate(
+        {
+            **{
+                name: getattr(complaint, name)
+                for name in ComplaintOut.model_fields
+                if name != "age_days"
+            },
+            "age_days": max(0, (clock.today() - received).days),
+        }
+    )
 
 
 def get(*, session: Session, actor: Actor, complaint_id: int) -> Complaint:
@@ -108,7 +119,14 @@ def handle(
         raise InvalidInput(f"A {complaint.status} complaint cannot go back to {data.status}.")
     if data.status == "resolved" and not (data.response or complaint.response):
         raise InvalidInput("A resolved complaint needs the staff response.")
-    before = {"status": complaint.status, "response": complaint.response}
+    before = {
+        "status": complaint.status,
+        "response": complaint.response,
+        "assigned_to": complaint.assigned_to,
+    }
+    if "assigned_to" in data.model_fields_set and data.assigned_to != complaint.assigned_to:
+        _check_assignee(session, data.assigned_to)
+        complaint.assigned_to = data.assigned_to
     complaint.status = data.status
     if data.response is not None:
         complaint.response = data.response
@@ -125,6 +143,21 @@ def handle(
         ward_code=complaint.ward_code,
         parcel_id=complaint.parcel_id,
         before=before,
-        after={"status": complaint.status, "response": complaint.response},
+        after={
+            "status": complaint.status,
+            "response": complaint.response,
+            "assigned_to": complaint.assigned_to,
+        },
     )
     return complaint
+
+
+def _check_assignee(session: Session, user_name: str | None) -> None:
+    """Refuse an assignment to an account that is not there to answer."""
+    if user_name is None:
+        return
+    account = session.scalars(
+        select(StaffAccount).where(StaffAccount.user_name == user_name)
+    ).one_or_none()
+    if account is None or account.disabled_at is not None:
+        raise InvalidInput(f"There is no active staff account {user_name!r} to assign it to.")

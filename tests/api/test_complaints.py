@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -379,3 +380,70 @@ def test_a_blank_response_does_not_resolve_a_complaint(
     )
     after = _read(client, complaint_id, keys.registry).json()
     assert (after["status"], after["response"]) == ("in_progress", "Đang xác minh.")
+
+
+# -- assigning -------------------------------------------------------------------------------
+
+
+def test_a_complaint_is_assigned_to_an_account_and_taken_off_it(
+    client: httpx.Client, keys: Keys, session: Session
+) -> None:
+    from app.domain import clock
+    from app.domain.permissions import Role
+    from app.services import accounts
+    from tests.support import SETUP
+
+    accounts.create(
+        session=session,
+        actor=SETUP,
+        user_name="tranvanan",
+        display_name="Trần Văn An",
+        role=Role.REGISTRY_OFFICER,
+        ward_code=None,
+        password="một mật khẩu đủ dài 2025",
+    )
+    session.flush()
+    complaint_id = _complaint(client, ward_code=WARD)
+    read = _read(client, complaint_id, keys.registry)
+    assert read.json()["assigned_to"] is None
+    received = read.json()["received_at"]
+    day = datetime.fromisoformat(received).astimezone(clock.LOCAL_TZ).date()
+    assert read.json()["age_days"] == max(0, (clock.today() - day).days)
+    assigned = _patch(
+        client,
+        complaint_id,
+        keys.registry,
+        read.headers["etag"],
+        status="in_progress",
+        assigned_to="tranvanan",
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["assigned_to"] == "tranvanan"
+    # answering leaves the assignment as it is; sending null takes it off
+    answered = _patch(
+        client,
+        complaint_id,
+        keys.registry,
+        assigned.headers["etag"],
+        status="in_progress",
+        response="Đã chuyển bộ phận một cửa.",
+    )
+    assert answered.json()["assigned_to"] == "tranvanan"
+    freed = _patch(
+        client,
+        complaint_id,
+        keys.registry,
+        answered.headers["etag"],
+        status="in_progress",
+        assigned_to=None,
+    )
+    assert freed.json()["assigned_to"] is None
+    nobody = _patch(
+        client,
+        complaint_id,
+        keys.registry,
+        freed.headers["etag"],
+        status="in_progress",
+        assigned_to="khongaico",
+    )
+    _problem(nobody, 422)

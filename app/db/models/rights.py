@@ -170,6 +170,8 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="received")
     response: Mapped[str | None] = mapped_column(Text)
     handled_by: Mapped[str | None] = mapped_column(Text)
+    # the staff account (user name) in charge of answering it
+    assigned_to: Mapped[str | None] = mapped_column(ForeignKey("staff_account.user_name"))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     received_at: Mapped[datetime] = mapped_column(
         timestamptz(), nullable=False, server_default=func.now()
