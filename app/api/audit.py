@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from app.api.auth import ActorDep
 from app.api.deps import SessionDep
@@ -13,12 +14,18 @@ from app.api.responses import problems
 from app.domain.patterns import WARD_CODE_ONLY
 from app.domain.permissions import Action, authorize
 from app.schemas.audit import AuditEventOut, AuditPage
-from app.services import audit
+from app.services import audit, audit_export
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
-@router.get("", responses=problems(401, 403, 422))
+CSV_DOC = {
+    "content": {"text/csv": {}},
+    "description": "A page of JSON, or with `format=csv` every matching event as CSV.",
+}
+
+
+@router.get("", response_model=AuditPage, responses={200: CSV_DOC, **problems(401, 403, 422)})
 def audit_events(
     request: Request,
     session: SessionDep,
@@ -41,14 +48,19 @@ def audit_events(
     until: Annotated[Instant | None, Query(description="Before this time.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[int | None, Query(ge=0, description="The `next_after` of a page.")] = None,
-) -> AuditPage:
+    format: Annotated[
+        Literal["json", "csv"],
+        Query(description="json (a page) or csv (every matching event, no paging)."),
+    ] = "json",
+) -> Any:
     """Audit events matching every filter given, oldest first, a page at a time.
 
     Each event says who acted (key name and role), when, in which request, what they did to
-    which target, and the values before and after.
+    which target, and the values before and after. The CSV (Vietnamese headings) streams
+    every event matching the filters, from `after` on, without `limit`.
     """
     authorize(actor, Action.AUDIT_READ)
-    statement = audit.query(
+    matching = audit.query(
         actor=by,
         ward_code=ward,
         parcel_id=parcel,
@@ -56,7 +68,15 @@ def audit_events(
         since=since,
         until=until,
         after_id=after,
-    ).limit(limit + 1)
+    )
+    if format == "csv":
+        streamed = session.scalars(matching.execution_options(yield_per=1000))
+        return StreamingResponse(
+            audit_export.lines(streamed),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="nhat-ky-thao-tac.csv"'},
+        )
+    statement = matching.limit(limit + 1)
     events = list(session.scalars(statement))
     more = len(events) > limit
     events = events[:limit]

@@ -12,7 +12,13 @@ from app.api.rate_limit import SlidingWindow
 from app.api.responses import etag, problems
 from app.domain.codes import ComplaintStatus
 from app.domain.patterns import WARD_CODE_ONLY
-from app.schemas.complaints import ComplaintIn, ComplaintOut, ComplaintReceipt, ComplaintUpdate
+from app.schemas.complaints import (
+    AssigneeOut,
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintReceipt,
+    ComplaintUpdate,
+)
 from app.services import complaints
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -42,10 +48,24 @@ def list_complaints(
     actor: ActorDep,
     status: Annotated[ComplaintStatus | None, Query()] = None,
     ward: Annotated[str | None, Query(pattern=WARD_CODE_ONLY)] = None,
+    assigned_to: Annotated[
+        str | None, Query(max_length=64, description="Only those handed to this user name.")
+    ] = None,
 ) -> list[ComplaintOut]:
     """Return complaints to handle, newest first (a ward officer sees their own ward's)."""
-    found = complaints.listing(session=session, actor=actor, status=status, ward_code=ward)
-    return [complaints.to_out(c) for c in found]
+    found = complaints.listing(
+        session=session, actor=actor, status=status, ward_code=ward, assigned_to=assigned_to
+    )
+    return [complaints.to_out(c, key) for c, key in found]
+
+
+@router.get("/assignees", responses=problems(401, 403))
+def complaint_assignees(session: SessionDep, actor: ActorDep) -> list[AssigneeOut]:
+    """Return the active staff accounts the caller may hand a complaint to."""
+    return [
+        AssigneeOut.model_validate(a, from_attributes=True)
+        for a in complaints.assignees(session=session, actor=actor)
+    ]
 
 
 @router.get("/{complaint_id}", responses=problems(401, 403, 404))
@@ -55,7 +75,7 @@ def read_complaint(
     """Return one complaint with its handling."""
     complaint = complaints.get(session=session, actor=actor, complaint_id=complaint_id)
     response.headers["ETag"] = etag(complaint.version)
-    return complaints.to_out(complaint)
+    return complaints.to_out(complaint, complaints.parcel_key(session, complaint))
 
 
 @router.patch("/{complaint_id}", responses=problems(401, 403, 404, 412, 422, 428))
@@ -72,4 +92,4 @@ def handle_complaint(
         session=session, actor=actor, complaint_id=complaint_id, if_match=if_match, data=data
     )
     response.headers["ETag"] = etag(complaint.version)
-    return complaints.to_out(complaint)
+    return complaints.to_out(complaint, complaints.parcel_key(session, complaint))

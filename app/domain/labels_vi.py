@@ -131,6 +131,43 @@ HISTORY_ACTION = {
     "import.write": "Ghi dữ liệu đo đạc vào sổ",
 }
 
+COMPLAINT_STATUS = {
+    "received": "Mới tiếp nhận",
+    "in_progress": "Đang xử lý",
+    "resolved": "Đã trả lời",
+}
+
+COMPLAINT_CHANNEL = {
+    "hotline": "Đường dây nóng",
+    "web": "Cổng thông tin",
+    "in_person": "Trực tiếp",
+    "letter": "Đơn thư",
+}
+
+# the audit log's names of every other write (a parcel's own are HISTORY_ACTION's)
+AUDIT_ACTION = {
+    **HISTORY_ACTION,
+    "account.create": "Tạo tài khoản",
+    "account.disable": "Vô hiệu hóa tài khoản",
+    "account.enable": "Kích hoạt lại tài khoản",
+    "account.password_change": "Đổi mật khẩu",
+    "account.password_reset": "Đặt lại mật khẩu",
+    "account.sign_in": "Đăng nhập",
+    "account.sign_in_failed": "Đăng nhập không thành công",
+    "account.sign_out": "Đăng xuất",
+    "apikey.create": "Cấp khóa API",
+    "apikey.revoke": "Thu hồi khóa API",
+    "complaint.submit": "Tiếp nhận phản ánh",
+    "complaint.handle": "Xử lý phản ánh",
+    "crosswalk.import": "Nhập bảng chuyển đổi mã xã",
+    "custody.start": "Bắt đầu kiểm kê GCN",
+    "custody.check": "Kiểm đếm GCN",
+    "custody.close": "Kết thúc kiểm kê GCN",
+    "target.set": "Đặt chỉ tiêu năm",
+    "target.delete": "Bỏ chỉ tiêu riêng của xã, phường",
+    "ward.import": "Nhập ranh giới xã, phường",
+}
+
 # the parcel's fields as its page and its history name them
 PARCEL_FIELD = {
     "status": "Trạng thái",

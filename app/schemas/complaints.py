@@ -45,6 +45,8 @@ class ComplaintOut(BaseModel):
 
     id: int
     parcel_id: int | None
+    sheet_no: int | None = Field(description="The parcel's map sheet, if it names a parcel.")
+    parcel_no: int | None = Field(description="The parcel's number on its sheet.")
     ward_code: str | None
     dossier_ref: str | None
     channel: str
@@ -67,3 +69,12 @@ class ComplaintReceipt(BaseModel):
     id: int
     status: Literal["received"]
     received_at: datetime
+
+
+class AssigneeOut(BaseModel):
+    """A staff account a complaint may be handed to."""
+
+    user_name: str
+    display_name: str
+    role: str
+    ward_code: str | None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Complaint, StaffAccount, Ward
+from app.db.models import Complaint, Parcel, StaffAccount, Ward
 from app.domain import clock
-from app.domain.permissions import Action, Actor, Role, authorize
+from app.domain.permissions import Action, Actor, Role, authorize, may
 from app.domain.preconditions import check_version
 from app.errors import Forbidden, InvalidInput, NotFound, UnknownWard, WardMismatch
 from app.schemas.complaints import ComplaintIn, ComplaintOut, ComplaintUpdate
@@ -59,19 +59,33 @@ def submit(*, session: Session, actor: Actor, data: ComplaintIn) -> Complaint:
     return complaint
 
 
-def to_out(complaint: Complaint) -> ComplaintOut:
-    """Return the complaint as staff see it, with its age in days."""
+def to_out(complaint: Complaint, key: tuple[int, int] | None = None) -> ComplaintOut:
+    """Return the complaint as staff see it, with its age in days and its parcel's sheet and
+    number (`key`, when the caller has them)."""
     received = complaint.received_at.astimezone(clock.LOCAL_TZ).date()
+    sheet_no, parcel_no = key or (None, None)
     return ComplaintOut.model_validate(
         {
             **{
                 name: getattr(complaint, name)
                 for name in ComplaintOut.model_fields
-                if name != "age_days"
+                if name not in ("age_days", "sheet_no", "parcel_no")
             },
             "age_days": max(0, (clock.today() - received).days),
+            "sheet_no": sheet_no,
+            "parcel_no": parcel_no,
         }
     )
+
+
+def parcel_key(session: Session, complaint: Complaint) -> tuple[int, int] | None:
+    """Return the sheet and number of the complaint's parcel, if it names one."""
+    if complaint.parcel_id is None:
+        return None
+    row = session.execute(
+        select(Parcel.sheet_no, Parcel.parcel_no).where(Parcel.id == complaint.parcel_id)
+    ).one()
+    return (row.sheet_no, row.parcel_no)
 
 
 def get(*, session: Session, actor: Actor, complaint_id: int) -> Complaint:
@@ -86,21 +100,65 @@ def get(*, session: Session, actor: Actor, complaint_id: int) -> Complaint:
 
 
 def listing(
-    *, session: Session, actor: Actor, status: str | None, ward_code: str | None
-) -> list[Complaint]:
-    """Return the complaints the actor handles, newest first.
+    *,
+    session: Session,
+    actor: Actor,
+    status: str | None,
+    ward_code: str | None,
+    assigned_to: str | None = None,
+) -> list[tuple[Complaint, tuple[int, int] | None]]:
+    """Return the complaints the actor handles, newest first, with their parcel's sheet and
+    number.
 
     A ward officer always gets their own ward's complaints, whatever ward they ask for.
     """
     authorize(actor, Action.COMPLAINT_HANDLE)
     if actor.role is Role.WARD_OFFICER:
         ward_code = actor.ward_code
-    query = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    query = (
+        select(Complaint, Parcel.sheet_no, Parcel.parcel_no)
+        .outerjoin(Parcel, Parcel.id == Complaint.parcel_id)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    )
     if status:
         query = query.where(Complaint.status == status)
     if ward_code:
         query = query.where(Complaint.ward_code == ward_code)
-    return list(session.scalars(query.limit(1000)))
+    if assigned_to:
+        query = query.where(Complaint.assigned_to == assigned_to)
+    return [
+        (row.Complaint, None if row.sheet_no is None else (row.sheet_no, row.parcel_no))
+        for row in session.execute(query.limit(1000))
+    ]
+
+
+def assignees(*, session: Session, actor: Actor) -> list[StaffAccount]:
+    """Return the active staff accounts the actor may hand a complaint to: for a ward
+    officer, the officers of their ward and the registry's; for others, every account that
+    handles complaints."""
+    authorize(actor, Action.COMPLAINT_HANDLE)
+    accounts = session.scalars(
+        select(StaffAccount)
+        .where(StaffAccount.disabled_at.is_(None))
+        .order_by(StaffAccount.display_name, StaffAccount.user_name)
+    )
+    return [
+        account
+        for account in accounts
+        if _handles(account, actor.ward_code if actor.role is Role.WARD_OFFICER else None)
+    ]
+
+
+def _handles(account: StaffAccount, ward_code: str | None) -> bool:
+    """Whether the account may answer complaints of `ward_code` (None: of some ward)."""
+    role = Role(account.role)
+    if role is Role.WARD_OFFICER and ward_code is None:
+        return True
+    return may(
+        Actor(name=account.user_name, role=role, ward_code=account.ward_code),
+        Action.COMPLAINT_HANDLE,
+        ward_code,
+    )
 
 
 def handle(
@@ -125,7 +183,7 @@ def handle(
         "assigned_to": complaint.assigned_to,
     }
     if "assigned_to" in data.model_fields_set and data.assigned_to != complaint.assigned_to:
-        _check_assignee(session, data.assigned_to)
+        _check_assignee(session, data.assigned_to, complaint.ward_code)
         complaint.assigned_to = data.assigned_to
     complaint.status = data.status
     if data.response is not None:
@@ -152,8 +210,9 @@ def handle(
     return complaint
 
 
-def _check_assignee(session: Session, user_name: str | None) -> None:
-    """Refuse an assignment to an account that is not there to answer."""
+def _check_assignee(session: Session, user_name: str | None, ward_code: str | None) -> None:
+    """Refuse an assignment to an account that is not there to answer, or that may not
+    handle a complaint of this ward (a ward officer of another ward, a surveyor)."""
     if user_name is None:
         return
     account = session.scalars(
@@ -161,3 +220,11 @@ def _check_assignee(session: Session, user_name: str | None) -> None:
     ).one_or_none()
     if account is None or account.disabled_at is not None:
         raise InvalidInput(f"There is no active staff account {user_name!r} to assign it to.")
+    role = Role(account.role)
+    if role is Role.WARD_OFFICER and ward_code is None:
+        raise InvalidInput(
+            f"{user_name} is a ward officer; a complaint that names no ward is the registry's."
+        )
+    if not _handles(account, ward_code):
+        where = f" of ward {ward_code}" if ward_code else ""
+        raise InvalidInput(f"{user_name} ({role.value}) may not answer a complaint{where}.")

@@ -1,4 +1,5 @@
-"""Fixtures for API tests: keys per role, free places to draw parcels, small builders."""
+"""Fixtures for API tests: keys per role, free places to draw parcels, small builders; a
+live service with staff accounts and a Chromium page on its workbench."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.permissions import Role
+from app.localdb import cluster as localdb
 from app.services import apikeys
+from tests.api.staff import StaffRegister, serve
+from tests.api.workbench_browser import Browser
 from tests.support import CLOCK, SETUP
 
 WARD = "07795"  # Nếnh
@@ -118,3 +122,24 @@ def moving_clock() -> Iterator[None]:
     """Let a test move the pinned clock forward (tests.api.staff.advance); put it back after."""
     with clock.pinned(CLOCK):
         yield
+
+
+@pytest.fixture(scope="module")
+def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
+    """A live service on a register of its own, for one module (which may define its own)."""
+    with serve(server_url, local_cluster) as registry:
+        yield registry
+
+
+@pytest.fixture
+def browser(staff: StaffRegister) -> Iterator[Browser]:
+    """A Chromium page on the module's live service; the test fails if the page met a script
+    error, a style or script the policy refused, or fetched anything from outside the service."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        opened = Browser(playwright, staff.base)
+        yield opened
+        opened.close()
+    assert opened.problems == []
+    assert opened.foreign == []

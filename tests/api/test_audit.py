@@ -135,6 +135,44 @@ def test_pages_follow_on_without_gaps(
     assert len(seen) >= 3 and seen == sorted(set(seen))
 
 
+def test_the_export_is_every_matching_event_as_csv_with_vietnamese_headings(
+    client: httpx.Client, keys: Keys, new_parcel: NewParcel, connection: Connection
+) -> None:
+    import csv
+    import io
+    import json
+
+    for _ in range(3):
+        new_parcel()
+    answer = client.get(
+        "/audit", params={"ward": WARD, "format": "csv", "limit": 1}, headers=keys.inspector
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    assert answer.text.startswith("\ufeff")
+    head, *rows = list(csv.reader(io.StringIO(answer.text.removeprefix("\ufeff"))))
+    assert head[:5] == [
+        "Mã sự kiện",
+        "Thời điểm (giờ Việt Nam)",
+        "Người thực hiện",
+        "Vai trò",
+        "Thao tác",
+    ]
+    # the oracle: the table, read straight; no paging in an export (limit is for pages)
+    expected = connection.execute(
+        text("SELECT id, action, after FROM audit_event WHERE ward_code = :w ORDER BY id"),
+        {"w": WARD},
+    ).all()
+    assert [int(r[0]) for r in rows] == [e.id for e in expected] and len(rows) >= 3
+    for row, event in zip(rows, expected, strict=True):
+        assert row[5] == event.action
+        assert json.loads(row[12] or "null") == event.after
+    created = [r for r in rows if r[5] == "create"]
+    assert created and all(r[4] == "Đăng ký thửa mới" for r in created)
+    assert all(r[3] == "Cán bộ Văn phòng đăng ký đất đai" for r in created)
+
+
 @pytest.mark.parametrize("who", ["anonymous", "registry", "ward", "viewer", "surveyor"])
 def test_others_may_not_read_the_log(client: httpx.Client, keys: Keys, who: str) -> None:
     headers = {} if who == "anonymous" else getattr(keys, who)

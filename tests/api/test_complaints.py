@@ -447,3 +447,105 @@ def test_a_complaint_is_assigned_to_an_account_and_taken_off_it(
         assigned_to="khongaico",
     )
     _problem(nobody, 422)
+
+
+def _account(session: Session, user_name: str, role: str, ward: str | None = None) -> None:
+    from app.domain.permissions import Role
+    from app.services import accounts
+    from tests.support import SETUP
+
+    accounts.create(
+        session=session,
+        actor=SETUP,
+        user_name=user_name,
+        display_name=f"Cán bộ {user_name}",
+        role=Role(role),
+        ward_code=ward,
+        password="một mật khẩu đủ dài 2025",
+    )
+    session.flush()
+
+
+def test_a_complaint_goes_only_to_someone_who_may_answer_it(
+    client: httpx.Client, keys: Keys, session: Session
+) -> None:
+    _account(session, "dodac.lan", "surveyor")
+    _account(session, "xa.khac", "ward_officer", OTHER_WARD)
+    _account(session, "xa.nay", "ward_officer", WARD)
+    in_ward = _complaint(client, ward_code=WARD)
+    no_ward = _complaint(client)
+    etag = _read(client, in_ward, keys.registry).headers["etag"]
+    for refused in ("dodac.lan", "xa.khac"):
+        answer = _patch(
+            client, in_ward, keys.registry, etag, status="in_progress", assigned_to=refused
+        )
+        assert refused in _problem(answer, 422)["detail"]
+    ok = _patch(client, in_ward, keys.registry, etag, status="in_progress", assigned_to="xa.nay")
+    assert ok.status_code == 200, ok.text
+    # a complaint that names no ward is the registry's: no ward officer takes it
+    etag = _read(client, no_ward, keys.registry).headers["etag"]
+    answer = _patch(
+        client, no_ward, keys.registry, etag, status="in_progress", assigned_to="xa.nay"
+    )
+    _problem(answer, 422)
+
+
+def test_the_assignees_offered_are_the_active_accounts_that_may_answer(
+    client: httpx.Client, keys: Keys, session: Session, connection: Connection
+) -> None:
+    _account(session, "vpdk.binh", "registry_officer")
+    _account(session, "dodac.lan", "surveyor")
+    _account(session, "xa.khac", "ward_officer", OTHER_WARD)
+    _account(session, "xa.nay", "ward_officer", WARD)
+    _account(session, "xa.nghi", "ward_officer", WARD)
+    connection.execute(
+        text("UPDATE staff_account SET disabled_at = now() WHERE user_name = 'xa.nghi'")
+    )
+    # the oracle: the table itself, by role and ward
+    rows = connection.execute(
+        text("SELECT user_name, role, ward_code FROM staff_account WHERE disabled_at IS NULL")
+    ).all()
+    handlers = {
+        r.user_name for r in rows if r.role in ("registry_officer", "ward_officer", "admin")
+    }
+    ward_view = {
+        r.user_name
+        for r in rows
+        if r.role in ("registry_officer", "admin")
+        or (r.role, r.ward_code) == ("ward_officer", WARD)
+    }
+    registry = client.get("/complaints/assignees", headers=keys.registry)
+    assert registry.status_code == 200, registry.text
+    assert {a["user_name"] for a in registry.json()} == handlers
+    ward = client.get("/complaints/assignees", headers=keys.ward)
+    assert {a["user_name"] for a in ward.json()} == ward_view
+    assert "xa.khac" not in ward_view and "xa.nghi" not in handlers
+    _problem(client.get("/complaints/assignees", headers=keys.surveyor), 403)
+
+
+def test_the_listing_names_the_parcel_and_filters_by_assignee(
+    client: httpx.Client, keys: Keys, session: Session, connection: Connection
+) -> None:
+    _account(session, "vpdk.binh", "registry_officer")
+    parcel = connection.execute(
+        text("SELECT id, sheet_no, parcel_no FROM parcel WHERE ward_code = :w LIMIT 1"),
+        {"w": WARD},
+    ).one()
+    about = _complaint(client, parcel_id=parcel.id)
+    other = _complaint(client, ward_code=WARD)
+    etag = _read(client, about, keys.registry).headers["etag"]
+    handed = _patch(
+        client, about, keys.registry, etag, status="in_progress", assigned_to="vpdk.binh"
+    )
+    assert (handed.json()["sheet_no"], handed.json()["parcel_no"]) == (
+        parcel.sheet_no,
+        parcel.parcel_no,
+    )
+    mine = client.get("/complaints", params={"assigned_to": "vpdk.binh"}, headers=keys.registry)
+    assert [c["id"] for c in mine.json()] == [about]
+    listed = {c["id"]: c for c in client.get("/complaints", headers=keys.registry).json()}
+    assert (listed[about]["sheet_no"], listed[about]["parcel_no"]) == (
+        parcel.sheet_no,
+        parcel.parcel_no,
+    )
+    assert listed[other]["sheet_no"] is None

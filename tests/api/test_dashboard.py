@@ -20,19 +20,10 @@ from app.domain.permissions import Role
 from app.localdb import cluster as localdb
 from app.main import create_app
 from tests.api.conftest import OTHER_WARD, WARD, square
+from tests.api.workbench_browser import CHROMIUM_ARGS
 from tests.support import committed_register, ensure_tool, live_server
 
 # Debian's chromium: Playwright's own browser download cannot be used here
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SIGN = {
     "register_no": "CS04321",
     "signer": "Phó Giám đốc Sở Nông nghiệp và Môi trường",

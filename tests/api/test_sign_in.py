@@ -7,7 +7,6 @@ answered), so it runs here on a register that commits, as the service does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
 
@@ -17,20 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain.permissions import Role
-from app.localdb import cluster as localdb
 from app.services import accounts
 from tests.api.conftest import WARD, square
-from tests.api.staff import PASSWORD, StaffRegister, advance, serve, sign_in
+from tests.api.staff import PASSWORD, StaffRegister, advance, sign_in
 from tests.api.test_dashboard import _free_spots
 from tests.support import SETUP
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster) as registry:
-        yield registry
 
 
 def signed_in(staff: StaffRegister, user: str) -> tuple[httpx.Client, dict[str, str]]:

@@ -39,18 +39,6 @@ def staff(
         yield registry
 
 
-@pytest.fixture
-def browser(staff: StaffRegister) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        opened = Browser(playwright, staff.base)
-        yield opened
-        opened.close()
-    assert opened.problems == []  # a script or style the CSP refused shows up here too
-    assert opened.foreign == []  # nothing is fetched from outside the service
-
-
 def test_the_page_is_served_with_a_strict_policy(staff: StaffRegister) -> None:
     with httpx.Client(base_url=staff.base) as http:
         page = http.get("/workbench")

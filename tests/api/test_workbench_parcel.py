@@ -6,7 +6,6 @@ dd/mm/yyyy, and holders hidden from a role without the right."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,28 +15,9 @@ import pyogrio
 
 from app.domain.labels_vi import HISTORY_ACTION, STATUS
 from app.domain.permissions import Role
-from app.localdb import cluster as localdb
-from tests.api.staff import PASSWORD, StaffRegister, serve
+from tests.api.staff import PASSWORD, StaffRegister
 from tests.api.workbench_browser import Browser, read_table
 from tests.services.conftest import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster) as registry:
-        yield registry
-
-
-@pytest.fixture
-def browser(staff: StaffRegister) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        opened = Browser(playwright, staff.base)
-        yield opened
-        opened.close()
-    assert opened.problems == []
-    assert opened.foreign == []  # the map's tiles too come from the service
 
 
 @pytest.fixture(scope="module")

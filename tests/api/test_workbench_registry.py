@@ -6,19 +6,16 @@ which one refusal leaves the others signed."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
 from app.domain.labels_vi import REFUSAL, STATUS
 from app.domain.permissions import Role
-from app.localdb import cluster as localdb
-from tests.api.staff import PASSWORD, StaffRegister, serve
+from tests.api.staff import PASSWORD, StaffRegister
 from tests.api.workbench_browser import ARTIFACTS, Browser
 
 WARD = "07792"  # Ninh Sơn
@@ -29,24 +26,6 @@ ORIGIN = {
     "confirmed_on": "2025-02-10",
     "document": "45/XN-UBND",
 }
-
-
-@pytest.fixture(scope="module")
-def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster) as registry:
-        yield registry
-
-
-@pytest.fixture
-def browser(staff: StaffRegister) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        opened = Browser(playwright, staff.base)
-        yield opened
-        opened.close()
-    assert opened.problems == []
-    assert opened.foreign == []
 
 
 def _unregistered(staff: StaffRegister, count: int) -> list[int]:

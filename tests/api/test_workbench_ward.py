@@ -4,37 +4,16 @@ opened and resolved, and another ward's parcels out of reach (by URL too)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from app.domain.permissions import Role
-from app.localdb import cluster as localdb
-from tests.api.staff import PASSWORD, StaffRegister, serve
+from tests.api.staff import PASSWORD, StaffRegister
 from tests.api.workbench_browser import Browser, read_table
 
 WARD, OTHER_WARD = "07795", "07798"
-
-
-@pytest.fixture(scope="module")
-def staff(server_url: str, local_cluster: localdb.Cluster | None) -> Iterator[StaffRegister]:
-    with serve(server_url, local_cluster) as registry:
-        yield registry
-
-
-@pytest.fixture
-def browser(staff: StaffRegister) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        opened = Browser(playwright, staff.base)
-        yield opened
-        opened.close()
-    assert opened.problems == []
-    assert opened.foreign == []
 
 
 def _desk(staff: StaffRegister, browser: Browser) -> str:

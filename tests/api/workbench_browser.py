@@ -8,10 +8,20 @@ import time
 from typing import Any
 
 from app.config import PROJECT_ROOT
-from tests.api.test_dashboard import CHROMIUM_ARGS
 from tests.support import ensure_tool
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# headless, and nothing the browser itself would fetch from outside
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class Browser:

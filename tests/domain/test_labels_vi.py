@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import re
 
+from app.config import PROJECT_ROOT
 from app.domain import labels_vi, lifecycle
-from app.domain.codes import DISPUTE_KINDS, HOLDER_KINDS
+from app.domain.codes import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, DISPUTE_KINDS, HOLDER_KINDS
 
 
 def test_each_kind_of_holder_and_dispute_is_named() -> None:
@@ -31,3 +33,22 @@ def test_each_status_is_named_with_its_diacritics() -> None:
     # every status a step leads to has its button's name
     assert set(labels_vi.STEP) == {t for ts in lifecycle.TRANSITIONS.values() for t in ts}
     assert labels_vi.STATUS["delivered"] == "Đã trao GCN"
+
+
+def test_each_complaint_status_and_channel_is_named() -> None:
+    assert set(labels_vi.COMPLAINT_STATUS) == set(COMPLAINT_STATUSES)
+    assert set(labels_vi.COMPLAINT_CHANNEL) == set(COMPLAINT_CHANNELS)
+
+
+def test_each_action_the_audit_log_records_is_named() -> None:
+    # the oracle: the actions the services write, read from their source
+    written = set()
+    for path in (PROJECT_ROOT / "app" / "services").rglob("*.py"):
+        source = path.read_text("utf-8")
+        written |= set(re.findall(r'action="([a-z_.]+)"', source))
+        written |= set(re.findall(r'action="[a-z_.]+" if [a-z_]+ else "([a-z_.]+)"', source))
+        written |= set(re.findall(r'action=f"([a-z_]+):\{', source))
+    assert written >= {"transition", "import.write", "account.enable", "target.set"}
+    assert written <= set(labels_vi.AUDIT_ACTION)
+    # and no label names an action no longer written (a parcel's history has its own too)
+    assert set(labels_vi.AUDIT_ACTION) - set(labels_vi.HISTORY_ACTION) <= written
