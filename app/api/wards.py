@@ -21,6 +21,12 @@ def list_wards(session: SessionDep) -> GeoJSONResponse:
     return GeoJSONResponse(wards.geojson(session=session))
 
 
+@router.get("/wards/names")
+def ward_names(session: SessionDep) -> list[dict[str, str]]:
+    """Return the wards' codes, names and kinds (xa, phuong), by name, without boundaries."""
+    return wards.names(session=session)
+
+
 @router.get("/wards/{code}", response_class=GeoJSONResponse, responses=problems(404))
 def read_ward(
     code: Annotated[str, Path(pattern=WARD_CODE_ONLY)], session: SessionDep

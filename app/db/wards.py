@@ -72,3 +72,9 @@ def upsert(conn: Connection, *, code: str, name: str, kind: str, wkb: bytes, sri
         ),
         {"code": code, "name": name, "kind": kind, "wkb": wkb, "srid": srid},
     )
+
+
+def names(conn: Connection) -> list[dict[str, str]]:
+    """Every ward's code, name and kind, ordered by name (in the database's collation)."""
+    rows = conn.execute(text("SELECT code, name, kind FROM ward ORDER BY name, code"))
+    return [dict(row._mapping) for row in rows]

@@ -41,6 +41,11 @@ def geojson(*, session: Session, code: str | None = None) -> dict[str, Any]:
     }
 
 
+def names(*, session: Session) -> list[dict[str, str]]:
+    """Return every ward's code, name and kind, by name: what a list or a choice needs."""
+    return db_wards.names(session.connection())
+
+
 def features(
     *,
     session: Session,

@@ -23,19 +23,8 @@ from app.spatial.vn_zones import NAMES
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-OWN = (
-    "workbench.js",
-    "api.js",
-    "map.js",
-    "upload.js",
-    "upload_map.js",
-    "parcel_search.js",
-    "parcel_page.js",
-    "ward_desk.js",
-    "registry_desk.js",
-    "inventory.js",
-    "workbench.css",
-)
+# the page's own files: every file of static/, and nothing else by name
+OWN = tuple(sorted(p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css")))
 LIBRARIES = libraries.OPENLAYERS
 
 

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/disputes/{dispute_id}"): ANYONE,
     ("GET", "/wards"): ANYONE,
     ("GET", "/wards/{code}"): ANYONE,
+    ("GET", "/wards/names"): ANYONE,
     ("GET", "/land-use-types"): ANYONE,
     ("GET", "/land-origin-types"): ANYONE,
     ("POST", "/complaints"): ANYONE,
@@ -172,6 +173,7 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/disputes/{dispute_id}"): {"url": f"/disputes/{d}"},
         ("GET", "/wards"): {"url": "/wards"},
         ("GET", "/wards/{code}"): {"url": f"/wards/{WARD}"},
+        ("GET", "/wards/names"): {"url": "/wards/names"},
         ("GET", "/land-use-types"): {"url": "/land-use-types"},
         ("GET", "/land-origin-types"): {"url": "/land-origin-types"},
         ("POST", "/complaints"): {

@@ -151,3 +151,16 @@ def test_land_origin_types(client: httpx.Client, connection: Connection) -> None
 def test_code_lists_need_no_key(client: httpx.Client) -> None:
     for path in ("/wards", f"/wards/{WARD}", "/land-use-types", "/land-origin-types"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_names_list_is_every_ward_without_its_boundary(
+    client: httpx.Client, connection: Connection
+) -> None:
+    listed = client.get("/wards/names")
+    assert listed.status_code == 200, listed.text
+    # the oracle: the GeoJSON's own features
+    features = client.get("/wards").json()["features"]
+    assert {w["code"]: w["name"] for w in listed.json()} == {
+        f["properties"]["code"]: f["properties"]["name"] for f in features
+    }
+    assert all(set(w) == {"code", "name", "kind"} for w in listed.json())

@@ -50,6 +50,18 @@ export function cachedGet(path) {
   return asked.get(path);
 }
 
+// The wards, by name: [{code, name, kind}] (no boundaries: the maps draw them from tiles).
+export function wards() {
+  return cachedGet("wards/names");
+}
+
+// Fill a <select> with the wards once, "Name (code)", after the options it already has.
+export async function fillWards(select) {
+  if (select.dataset.filled) return;
+  for (const w of await wards()) select.append(new Option(`${w.name} (${w.code})`, w.code));
+  select.dataset.filled = "true";
+}
+
 // --- what users read ----------------------------------------------------------------------
 
 const WEAK = {

@@ -3,7 +3,7 @@
 // certificates are found in the cabinets, closed (those not ticked are recorded missing),
 // printed and downloaded as the inventory record.
 import {
-  ROOT, api, cachedGet, cell, dateTime, dayText, message, number, say, typedDay,
+  ROOT, api, cell, dateTime, dayText, fillWards, message, number, say, typedDay, wards,
 } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -146,16 +146,15 @@ function fail(problem) {
 export function startInventory() {
   $("inventory-form").addEventListener("submit", start);
   $("inventory-close").addEventListener("click", () => close());
-  $("inventory-print").addEventListener("click", () => window.print());
+  $("inventory-print").addEventListener("click", () => {
+    document.body.dataset.printing = "inventory";
+    window.print();
+  });
 }
 
 export async function showInventories(today) {
-  const wards = await cachedGet("wards");
-  wardNames = Object.fromEntries(wards.features.map((w) => [w.properties.code, w.properties.name]));
-  const select = $("inventory-ward");
-  if (select.options.length === 1) {
-    for (const w of wards.features) select.append(new Option(`${w.properties.name} (${w.properties.code})`, w.properties.code));
-  }
+  wardNames = Object.fromEntries((await wards()).map((w) => [w.code, w.name]));
+  await fillWards($("inventory-ward"));
   if (!$("inventory-day").value) $("inventory-day").value = dayText(today);
   await drawList();
 }

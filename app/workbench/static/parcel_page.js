@@ -3,7 +3,7 @@
 // origin confirmation, disputes, backlog, history (and the parcel as of any date), audit
 // events, downloads. Everything comes from the API, with the caller's permissions.
 import {
-  LABELS, ROOT, actionLabel, api, cachedGet, cell, changeNames, dateTime, message, number, say, state,
+  LABELS, ROOT, actionLabel, api, cachedGet, cell, changeNames, dateTime, message, number, say, state, wards,
   typedDay,
 } from "./api.js";
 import { registerMap } from "./map.js";
@@ -34,12 +34,12 @@ function fact(list, term, value) {
 
 // code -> name of the land uses, the land origins and the wards
 async function names() {
-  const [uses, origins, wards] = await Promise.all(
-    ["land-use-types", "land-origin-types", "wards"].map(cachedGet));
+  const [uses, origins, named] = await Promise.all(
+    [cachedGet("land-use-types"), cachedGet("land-origin-types"), wards()]);
   return {
     landUse: Object.fromEntries(uses.map((u) => [u.code, u.name])),
     origin: Object.fromEntries(origins.map((o) => [o.code, o.name])),
-    ward: Object.fromEntries(wards.features.map((w) => [w.properties.code, w.properties.name])),
+    ward: Object.fromEntries(named.map((w) => [w.code, w.name])),
   };
 }
 

@@ -1,10 +1,9 @@
 // Finding a parcel: by its key (ward, sheet, number), by address, by a holder's name (for
 // the roles allowed to read personal data), or by clicking it on the map.
-import { LABELS, api, cachedGet, cell, message, number, say, state } from "./api.js";
+import { LABELS, api, cell, fillWards, message, number, say, state } from "./api.js";
 import { registerMap } from "./map.js";
 
 let map = null;
-let wardsLoaded = false;
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,14 +12,7 @@ function mayReadPersonal() {
 }
 
 async function loadWards() {
-  if (wardsLoaded) return;
-  const wards = await cachedGet("wards");
-  const select = $("find-commune");
-  for (const ward of wards.features) {
-    const p = ward.properties;
-    select.append(new Option(`${p.name} (${p.code})`, p.code));
-  }
-  wardsLoaded = true;
+  await fillWards($("find-commune"));
 }
 
 function wanted() {

@@ -5,6 +5,7 @@ import {
   LABELS, api, cell, dayText, message, number, say, state, typedDay, whatChanged,
 } from "./api.js";
 import { showInventories, startInventory } from "./inventory.js";
+import { showReturned, startReturned } from "./returned.js";
 
 const PAGE = 50;
 const $ = (id) => document.getElementById(id);
@@ -281,6 +282,7 @@ async function submitStep(event) {
     ? `Đã ghi ${number(done)} thửa; ${number(refused)} thửa không ghi được (xem cột Kết quả).`
     : `Đã ghi ${number(done)} thửa.`, refused ? "error" : "info");
   await drawPipeline();
+  if (target === "returned" && done) await showReturned(today);
 }
 
 function fail(problem) {
@@ -308,6 +310,7 @@ export function mayUseRegistryDesk() {
 
 export function startRegistryDesk() {
   startInventory();
+  startReturned();
   $("step-form").addEventListener("submit", submitStep);
   $("step-cancel").addEventListener("click", closeStep);
   $("batch-signed").addEventListener("click", () => batch("signed"));
@@ -327,5 +330,6 @@ export async function showRegistryDesk() {
   closeStep();
   await drawPipeline();
   await showInventories(today);
+  await showReturned(today);
   document.body.dataset.registryDesk = "ready";
 }

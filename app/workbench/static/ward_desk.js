@@ -2,7 +2,8 @@
 // ward's progress, the parcels waiting for the commune's confirmation of origin and time of
 // use (confirm, or record why not), the open disputes (resolve), a new dispute.
 import {
-  LABELS, api, cachedGet, cell, dayText, message, number, say, state, typedDay, whatChanged,
+  LABELS, api, cachedGet, cell, dayText, fillWards, message, number, say, state, typedDay, wards,
+  whatChanged,
 } from "./api.js";
 
 const PAGE = 50;
@@ -302,15 +303,13 @@ export function startWardDesk() {
 
 export async function showWardDesk(params) {
   const own = state.current.role === "ward_officer";
-  const wards = await cachedGet("wards");
+  const named = await wards();
   const choice = $("ward-code");
-  if (!choice.options.length) {
-    for (const w of wards.features) choice.append(new Option(`${w.properties.name} (${w.properties.code})`, w.properties.code));
-  }
-  ward = own ? state.current.ward_code : params.get("code") || choice.value || wards.features[0].properties.code;
+  await fillWards(choice);
+  ward = own ? state.current.ward_code : params.get("code") || choice.value || named[0].code;
   choice.value = ward;
   $("ward-choice").hidden = own;
-  const name = wards.features.find((w) => w.properties.code === ward)?.properties.name || ward;
+  const name = named.find((w) => w.code === ward)?.name || ward;
   $("ward-title").textContent = `Việc của xã, phường: ${name}`;
   from = 0;
   closeForms();

@@ -1,6 +1,9 @@
 // The staff workbench: a client of the registry's API, in Vietnamese.
 // Signed in with the session cookie; every write sends the session's CSRF token.
 import { LABELS, api, dateTime, message, say, state } from "./api.js";
+import { isAdmin, showKeys, showTargets, startAdmin } from "./admin.js";
+import { mayReadAudit, showAudit, startAudit } from "./audit_log.js";
+import { mayHandleComplaints, showComplaints, startComplaints } from "./complaints_desk.js";
 import { showParcel, startParcel } from "./parcel_page.js";
 import { showSearch, startSearch } from "./parcel_search.js";
 import { showDesk, startDesk } from "./upload.js";
@@ -74,6 +77,18 @@ async function render() {
   } else if (name === "accounts" && state.current.role === "admin") {
     show("accounts");
     await loadAccounts();
+  } else if (name === "keys" && isAdmin()) {
+    show("keys");
+    await showKeys();
+  } else if (name === "targets" && isAdmin()) {
+    show("targets");
+    await showTargets();
+  } else if (name === "complaints" && mayHandleComplaints()) {
+    show("complaints");
+    await showComplaints();
+  } else if (name === "audit" && mayReadAudit()) {
+    show("audit");
+    await showAudit(params);
   } else if (name === "parcels") {
     show("parcels");
     await showSearch();
@@ -102,9 +117,13 @@ function mayImport() {
 }
 
 function fillHeader() {
-  const isAdmin = state.current && state.current.role === "admin";
-  document.getElementById("nav-accounts").hidden = !isAdmin;
-  document.getElementById("home-accounts").hidden = !isAdmin;
+  for (const [id, allowed] of [
+    ["accounts", isAdmin()], ["keys", isAdmin()], ["targets", isAdmin()],
+    ["complaints", mayHandleComplaints()], ["audit", mayReadAudit()],
+  ]) {
+    document.getElementById(`nav-${id}`).hidden = !allowed;
+    document.getElementById(`home-${id}`).hidden = !allowed;
+  }
   document.getElementById("nav-upload").hidden = !mayImport();
   document.getElementById("nav-ward").hidden = !mayUseWardDesk();
   document.getElementById("nav-registry").hidden = !mayUseRegistryDesk();
@@ -268,6 +287,9 @@ async function start() {
   startParcel();
   startWardDesk();
   startRegistryDesk();
+  startComplaints();
+  startAudit();
+  startAdmin();
   window.addEventListener("hashchange", () => render().catch((p) => message(say(p), "error")));
   try {
     state.current = await api("GET", "session");
