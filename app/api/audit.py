@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import ActorDep
-from app.api.deps import SessionDep
+from app.api.deps import ReadSessionDep
 from app.api.params import Instant
 from app.api.responses import problems
 from app.domain.patterns import WARD_CODE_ONLY
@@ -28,7 +28,7 @@ CSV_DOC = {
 @router.get("", response_model=AuditPage, responses={200: CSV_DOC, **problems(401, 403, 422)})
 def audit_events(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     actor: ActorDep,
     by: Annotated[
         str | None,

@@ -168,6 +168,19 @@ AUDIT_ACTION = {
     "ward.import": "Nhập ranh giới xã, phường",
 }
 
+# what an audited write was done to
+AUDIT_TARGET = {
+    "api_key": "Khóa API",
+    "commune_crosswalk": "Bảng chuyển đổi mã xã",
+    "complaint": "Phản ánh",
+    "coverage_target": "Chỉ tiêu",
+    "custody_inventory": "Kiểm kê GCN",
+    "import": "Lần nộp dữ liệu",
+    "parcel": "Thửa",
+    "staff_account": "Tài khoản",
+    "ward": "Xã, phường",
+}
+
 # the parcel's fields as its page and its history name them
 PARCEL_FIELD = {
     "status": "Trạng thái",

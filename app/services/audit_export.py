@@ -55,7 +55,7 @@ def lines(events: Iterable[AuditEvent]) -> Iterator[str]:
                 labels_vi.ROLE.get(event.role or "", event.role or ""),
                 action_label(event.action),
                 event.action,
-                event.target_type,
+                labels_vi.AUDIT_TARGET.get(event.target_type, event.target_type),
                 event.target_id or "",
                 event.ward_code or "",
                 event.parcel_id or "",

@@ -72,6 +72,7 @@ def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
             "dispute_status": labels_vi.DISPUTE_STATUS,
             "refusal": labels_vi.REFUSAL,
             "history_action": labels_vi.AUDIT_ACTION,
+            "audit_target": labels_vi.AUDIT_TARGET,
             "complaint_status": labels_vi.COMPLAINT_STATUS,
             "complaint_channel": labels_vi.COMPLAINT_CHANNEL,
             "parcel_field": labels_vi.PARCEL_FIELD,

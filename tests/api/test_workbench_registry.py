@@ -16,9 +16,11 @@ from sqlalchemy import text
 from app.domain.labels_vi import REFUSAL, STATUS
 from app.domain.permissions import Role
 from tests.api.staff import PASSWORD, StaffRegister
-from tests.api.workbench_browser import ARTIFACTS, Browser
+from tests.api.workbench_browser import ARTIFACTS, Browser, read_table
+from tests.support import TODAY
 
 WARD = "07792"  # Ninh Sơn
+OTHER_WARD = "07795"  # Nếnh
 ORIGIN = {
     "origin_confirmed": True,
     "time_of_use_confirmed": True,
@@ -28,7 +30,7 @@ ORIGIN = {
 }
 
 
-def _unregistered(staff: StaffRegister, count: int) -> list[int]:
+def _unregistered(staff: StaffRegister, count: int, ward: str = WARD) -> list[int]:
     with staff.engine.connect() as conn:
         return list(
             conn.execute(
@@ -36,7 +38,7 @@ def _unregistered(staff: StaffRegister, count: int) -> list[int]:
                     "SELECT id FROM parcel WHERE ward_code = :w AND status = 'unregistered'"
                     " AND NOT disputed AND retired_at IS NULL ORDER BY id DESC LIMIT :n"
                 ),
-                {"w": WARD, "n": count},
+                {"w": ward, "n": count},
             ).scalars()
         )
 
@@ -336,3 +338,73 @@ def test_two_officers_on_one_parcel_the_second_is_told_what_changed(
     assert other.problems == [] and other.foreign == []
     with httpx.Client(base_url=staff.base) as http:  # the first officer's step stands
         assert http.get(f"/parcels/{parcel}").json()["properties"]["status"] == "returned"
+
+
+def test_returned_dossiers_are_listed_and_their_notice_printed(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    parcels = _unregistered(staff, 1) + _unregistered(staff, 1, OTHER_WARD)
+    for n, parcel in enumerate(parcels, start=1):
+        for step in ("registered", "in_review"):
+            _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": step})
+        notice = {
+            "to": "returned",
+            "notice_no": f"{200 + n}/TB-CNVY",
+            "notice_date": f"2026-11-0{n}",
+            "missing_items": ["Bản sao CCCD của người sử dụng đất", "Sơ đồ thửa đất"],
+            "copied_to": "UBND phường Ninh Sơn",
+        }
+        _api(staff, "POST", f"/parcels/{parcel}/transitions", notice)
+    _desk(staff, browser)
+    page = browser.page
+    # the oracle: the returns of this year up to the pinned today, read from the table
+    with staff.engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT r.notice_no, r.parcel_id FROM dossier_return r"
+                " WHERE r.notice_date BETWEEN :start AND :end"
+                " ORDER BY r.notice_date DESC, r.id DESC"
+            ),
+            {"start": f"{TODAY.year}-01-01", "end": TODAY},
+        ).all()
+    rows = read_table(browser, "#returned-table")
+    assert [(r["notice"], int(r["parcel"])) for r in rows] == [tuple(e) for e in expected]
+    assert {"201/TB-CNVY", "202/TB-CNVY"} <= {r["notice"] for r in rows}
+    # the notice of return, as handed to the applicant
+    page.get_by_role("button", name="Xem và in thông báo trả hồ sơ số 202/TB-CNVY").click()
+    browser.until("document.getElementById('return-notice').dataset.notice === '202/TB-CNVY'")
+    with httpx.Client(base_url=staff.base, headers=staff.admin) as http:
+        holders = http.get(f"/parcels/{parcels[1]}").json()["properties"]["holders"]
+    notice_text = page.inner_text("#return-notice")
+    assert "Số: 202/TB-CNVY" in notice_text and "ngày 02 tháng 11 năm 2026" in notice_text
+    assert "thửa đất số" in notice_text and "phường Nếnh" in notice_text
+    assert all(h["name"] in notice_text for h in holders)
+    assert page.locator("#return-notice-items li").all_inner_texts() == [
+        "Bản sao CCCD của người sử dụng đất",
+        "Sơ đồ thửa đất",
+    ]
+    assert "UBND phường Ninh Sơn" in notice_text
+    page.evaluate("document.body.dataset.printing = 'notice'")  # what the print button sets
+    page.emulate_media(media="print")
+    assert page.locator("#return-notice").is_visible()
+    assert page.locator("#pipeline").is_hidden() and page.locator("#inventory-form").is_hidden()
+    pdf = page.pdf(path=str(ARTIFACTS / "workbench-return-notice.pdf"))
+    assert pdf.startswith(b"%PDF")
+    page.emulate_media(media="screen")
+    browser.shot("registry-returned")
+    # one ward only: the other ward's return leaves the list
+    page.locator("#returned-ward").select_option(WARD)
+    page.locator("#returned-form button[type=submit]").click()
+    browser.until("!document.querySelector(\"#returned-table tr[data-notice='202/TB-CNVY']\")")
+    rows = read_table(browser, "#returned-table")
+    in_ward = [e for e in expected if _ward_of(staff, e.parcel_id) == WARD]
+    assert [(r["notice"], int(r["parcel"])) for r in rows] == [tuple(e) for e in in_ward]
+    assert all(r["cells"][2] == "Ninh Sơn" for r in rows) and rows
+
+
+def _ward_of(staff: StaffRegister, parcel: int) -> str:
+    with staff.engine.connect() as conn:
+        ward: str = conn.execute(
+            text("SELECT ward_code FROM parcel WHERE id = :id"), {"id": parcel}
+        ).scalar_one()
+        return ward

@@ -42,9 +42,10 @@ def test_each_complaint_status_and_channel_is_named() -> None:
 
 def test_each_action_the_audit_log_records_is_named() -> None:
     # the oracle: the actions the services write, read from their source
-    written = set()
+    written, targets = set(), set()
     for path in (PROJECT_ROOT / "app" / "services").rglob("*.py"):
         source = path.read_text("utf-8")
+        targets |= set(re.findall(r'target_type="([a-z_]+)"', source))
         written |= set(re.findall(r'action="([a-z_.]+)"', source))
         written |= set(re.findall(r'action="[a-z_.]+" if [a-z_]+ else "([a-z_.]+)"', source))
         written |= set(re.findall(r'action=f"([a-z_]+):\{', source))
@@ -52,3 +53,4 @@ def test_each_action_the_audit_log_records_is_named() -> None:
     assert written <= set(labels_vi.AUDIT_ACTION)
     # and no label names an action no longer written (a parcel's history has its own too)
     assert set(labels_vi.AUDIT_ACTION) - set(labels_vi.HISTORY_ACTION) <= written
+    assert targets == set(labels_vi.AUDIT_TARGET) and "parcel" in targets

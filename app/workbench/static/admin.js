@@ -6,6 +6,7 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const PERCENT = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
+let shownYear = null; // the year the targets' table shows
 
 export function isAdmin() {
   return state.current !== null && state.current.role === "admin";
@@ -101,7 +102,9 @@ async function drawTargets() {
   const [targets, named] = await Promise.all([api("GET", "stats/targets"), wards()]);
   const ofYear = targets.filter((t) => t.year === y);
   const town = ofYear.find((t) => t.ward_code === null);
-  $("target-town").value = town ? percent(town.share) : "";
+  // the town's field shows the year's target when the year changes, not over what is typed
+  if (shownYear !== y) $("target-town").value = town ? percent(town.share) : "";
+  shownYear = y;
   $("targets-caption").textContent = town
     ? `Năm ${y}: chỉ tiêu chung của thị xã ${percent(town.share)}%.`
     : `Năm ${y}: chưa đặt chỉ tiêu chung của thị xã.`;
@@ -147,6 +150,7 @@ async function setTown(event) {
   const y = year();
   const saved = await api("PUT", `stats/targets/${y}`, { share: share($("target-town").value) });
   message(`Đã đặt chỉ tiêu năm ${y} của thị xã: ${percent(saved.share)}%.`);
+  shownYear = null;
   await drawTargets();
 }
 

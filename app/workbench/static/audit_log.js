@@ -63,10 +63,10 @@ function target(event) {
   if (event.target_type === "parcel" && event.parcel_id) {
     const a = document.createElement("a");
     a.href = `workbench#/parcel?id=${event.parcel_id}`;
-    a.textContent = `Thửa ${event.parcel_id}`;
+    a.textContent = `${LABELS.audit_target.parcel} ${event.parcel_id}`;
     return a;
   }
-  return `${event.target_type} ${event.target_id || ""}`.trim();
+  return `${LABELS.audit_target[event.target_type] || event.target_type} ${event.target_id || ""}`.trim();
 }
 
 function draw(page, append) {

@@ -7,6 +7,7 @@ import {
 
 const $ = (id) => document.getElementById(id);
 let wardNames = {};
+let wardTitles = {}; // "phường Nếnh", as a letter names it
 
 function period() {
   const query = new URLSearchParams();
@@ -58,9 +59,11 @@ async function notice(n) {
   // the applicant: the parcel's holders, for a role that may read them
   const parcel = await api("GET", `parcels/${n.parcel_id}`);
   const holders = (parcel.properties.holders || []).map((h) => h.name).filter(Boolean);
-  $("return-notice-no").textContent = `Số: ${n.notice_no}, ngày ${dayText(n.notice_date)}`;
+  $("return-notice-no").textContent = `Số: ${n.notice_no}`;
+  const [y, m, d] = n.notice_date.split("-");
+  $("return-notice-day").textContent = `ngày ${d} tháng ${m} năm ${y}`;
   $("return-notice-to").textContent = `Kính gửi: ${holders.length ? holders.join(", ") : "người nộp hồ sơ"}.`;
-  const ward = wardNames[n.ward_code] || n.ward_code;
+  const ward = wardTitles[n.ward_code] || n.ward_code;
   const address = parcel.properties.address ? `, địa chỉ ${parcel.properties.address}` : "";
   $("return-notice-parcel").textContent =
     `Hồ sơ đăng ký, cấp Giấy chứng nhận của thửa đất số ${n.parcel_no}, tờ bản đồ số ${n.sheet_no}, ${ward}${address}.`;
@@ -95,6 +98,7 @@ export function startReturned() {
 
 export async function showReturned(today) {
   wardNames = Object.fromEntries((await wards()).map((w) => [w.code, w.name]));
+  wardTitles = Object.fromEntries((await wards()).map((w) => [w.code, `${w.kind === "phuong" ? "phường" : "xã"} ${w.name}`]));
   await fillWards($("returned-ward"));
   if (!$("returned-to").value) $("returned-to").value = dayText(today);
   if (!$("returned-from").value) $("returned-from").value = dayText(`${today.slice(0, 4)}-01-01`);
