@@ -63,6 +63,7 @@ ROUTERS = (
     parcels.router,
     disputes.router,
     complaints.router,
+    complaints.extra,
     reports.router,
     stats.router,
     wards.router,

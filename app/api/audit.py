@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Select
 
 from app.api.auth import ActorDep
 from app.api.deps import ReadSessionDep
@@ -70,12 +71,7 @@ def audit_events(
         after_id=after,
     )
     if format == "csv":
-        streamed = session.scalars(matching.execution_options(yield_per=1000))
-        return StreamingResponse(
-            audit_export.lines(streamed),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="nhat-ky-thao-tac.csv"'},
-        )
+        return _export(session, matching)
     statement = matching.limit(limit + 1)
     events = list(session.scalars(statement))
     more = len(events) > limit
@@ -86,4 +82,14 @@ def audit_events(
     return AuditPage(
         events=[AuditEventOut.model_validate(e, from_attributes=True) for e in events],
         next=next_url,
+    )
+
+
+def _export(session: ReadSessionDep, matching: Select[Any]) -> StreamingResponse:
+    """Every matching event as CSV, streamed from a server-side cursor."""
+    streamed = session.scalars(matching.execution_options(yield_per=1000))
+    return StreamingResponse(
+        audit_export.lines(streamed),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="nhat-ky-thao-tac.csv"'},
     )

@@ -22,6 +22,8 @@ from app.schemas.complaints import (
 from app.services import complaints
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
+# beside /complaints/{id}, not under it: no method of a complaint's URL answers for it
+extra = APIRouter()
 
 ComplaintId = Annotated[int, Path(gt=0)]
 
@@ -59,7 +61,7 @@ def list_complaints(
     return [complaints.to_out(c, key) for c, key in found]
 
 
-@router.get("/assignees", responses=problems(401, 403))
+@extra.get("/complaint-assignees", tags=["complaints"], responses=problems(401, 403))
 def complaint_assignees(session: SessionDep, actor: ActorDep) -> list[AssigneeOut]:
     """Return the active staff accounts the caller may hand a complaint to."""
     return [

@@ -514,13 +514,13 @@ def test_the_assignees_offered_are_the_active_accounts_that_may_answer(
         if r.role in ("registry_officer", "admin")
         or (r.role, r.ward_code) == ("ward_officer", WARD)
     }
-    registry = client.get("/complaints/assignees", headers=keys.registry)
+    registry = client.get("/complaint-assignees", headers=keys.registry)
     assert registry.status_code == 200, registry.text
     assert {a["user_name"] for a in registry.json()} == handlers
-    ward = client.get("/complaints/assignees", headers=keys.ward)
+    ward = client.get("/complaint-assignees", headers=keys.ward)
     assert {a["user_name"] for a in ward.json()} == ward_view
     assert "xa.khac" not in ward_view and "xa.nghi" not in handlers
-    _problem(client.get("/complaints/assignees", headers=keys.surveyor), 403)
+    _problem(client.get("/complaint-assignees", headers=keys.surveyor), 403)
 
 
 def test_the_listing_names_the_parcel_and_filters_by_assignee(

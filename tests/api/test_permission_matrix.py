@@ -81,7 +81,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/parcels/{parcel_id}/backlog-reasons"): frozenset({"admin", "registry", "ward"}),
     # a ward officer lists their own ward's complaints, whichever ward that is
     ("GET", "/complaints"): frozenset({"admin", "registry", "ward", "other_ward"}),
-    ("GET", "/complaints/assignees"): frozenset({"admin", "registry", "ward", "other_ward"}),
+    ("GET", "/complaint-assignees"): frozenset({"admin", "registry", "ward", "other_ward"}),
     ("GET", "/complaints/{complaint_id}"): frozenset({"admin", "registry", "ward"}),
     ("PATCH", "/complaints/{complaint_id}"): frozenset({"admin", "registry", "ward"}),
     ("GET", "/reports/undelivered"): frozenset({"admin", "registry", "inspector"}),
@@ -252,7 +252,7 @@ def _request(world: World, method: str, path: str) -> dict[str, Any]:
             "headers": match_any,
         },
         ("GET", "/complaints"): {"url": "/complaints"},
-        ("GET", "/complaints/assignees"): {"url": "/complaints/assignees"},
+        ("GET", "/complaint-assignees"): {"url": "/complaint-assignees"},
         ("GET", "/complaints/{complaint_id}"): {"url": f"/complaints/{c}"},
         ("PATCH", "/complaints/{complaint_id}"): {
             "url": f"/complaints/{c}",

@@ -177,3 +177,27 @@ def test_a_ward_officer_takes_a_complaint_and_a_registry_officer_answers_it(
             "/audit", params={"action": "complaint.handle"}, headers=staff.admin
         ).json()["events"]
     assert [e["target_id"] for e in events].count(str(about)) == 2
+
+
+def test_the_ward_desk_counts_the_wards_open_complaints_and_leads_to_them(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    _submit(staff, days_old=5, ward_code=WARD)
+    _submit(staff, ward_code=OTHER_WARD)
+    officer = staff.account(Role.WARD_OFFICER, WARD)
+    browser.open()
+    browser.sign_in(officer, PASSWORD)
+    browser.until("document.body.dataset.view === 'home'")
+    browser.page.get_by_role("link", name="Việc của xã, phường", exact=True).click()
+    browser.until("document.getElementById('ward-complaints').dataset.open !== undefined")
+    with staff.engine.connect() as conn:
+        still_open = conn.execute(
+            text("SELECT count(*) FROM complaint WHERE ward_code = :w AND status <> 'resolved'"),
+            {"w": WARD},
+        ).scalar_one()
+    shown = browser.page.locator("#ward-complaints")
+    assert shown.get_attribute("data-open") == str(still_open) and still_open >= 1
+    assert "chưa trả lời xong" in shown.inner_text()
+    browser.page.locator("#ward-complaints-link").click()
+    browser.until("document.body.dataset.view === 'complaints'")
+    assert len(read_table(browser, "#complaints-table")) == still_open

@@ -408,3 +408,25 @@ def _ward_of(staff: StaffRegister, parcel: int) -> str:
             text("SELECT ward_code FROM parcel WHERE id = :id"), {"id": parcel}
         ).scalar_one()
         return ward
+
+
+def test_a_parcel_another_officer_moves_leaves_the_list_when_the_page_is_back(
+    staff: StaffRegister, browser: Browser
+) -> None:
+    parcels = _unregistered(staff, 2)
+    for parcel in parcels:
+        _api(staff, "POST", f"/parcels/{parcel}/transitions", {"to": "registered"})
+    _desk(staff, browser)
+    _list(browser, "registered")
+    page = browser.page
+    cell = f"#pipeline tr[data-ward='{WARD}'] td[data-status='registered']"
+    before = int(page.locator(cell).get_attribute("data-count") or 0)
+    assert page.locator(f"#pipeline-list tr[data-parcel='{parcels[0]}']").count() == 1
+    # meanwhile, at another desk (the API, with the admin's key)
+    _api(staff, "POST", f"/parcels/{parcels[0]}/transitions", {"to": "in_review"})
+    page.evaluate("document.body.dataset.refreshed = ''")
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # the officer comes back
+    browser.until("document.body.dataset.refreshed === 'registry'")
+    browser.until(f"!document.querySelector(\"#pipeline-list tr[data-parcel='{parcels[0]}']\")")
+    assert int(page.locator(cell).get_attribute("data-count") or 0) == before - 1
+    assert page.locator(f"#pipeline-list tr[data-parcel='{parcels[1]}']").count() == 1

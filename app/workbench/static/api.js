@@ -50,6 +50,18 @@ export function cachedGet(path) {
   return asked.get(path);
 }
 
+// Back to the page (the window focused again, or its tab shown again) while `view` is shown:
+// call `refresh`, so what another officer did meanwhile shows without a reload by hand.
+export function whenBack(view, refresh) {
+  const back = () => {
+    if (document.body.dataset.view === view && document.visibilityState === "visible") {
+      Promise.resolve(refresh()).then(() => { document.body.dataset.refreshed = view; });
+    }
+  };
+  window.addEventListener("focus", back);
+  document.addEventListener("visibilitychange", back);
+}
+
 // The wards, by name: [{code, name, kind}] (no boundaries: the maps draw them from tiles).
 export function wards() {
   return cachedGet("wards/names");

@@ -2,7 +2,7 @@
 // their age, a link to the parcel each names, handed to an officer, answered and closed. A
 // ward officer sees their own ward's; registry staff see them all.
 import {
-  LABELS, api, cell, dateTime, fillWards, message, number, say, state,
+  LABELS, api, cell, dateTime, fillWards, message, number, say, state, whenBack,
 } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,7 +16,7 @@ export function mayHandleComplaints() {
 }
 
 async function assignees() {
-  if (people === null) people = await api("GET", "complaints/assignees");
+  if (people === null) people = await api("GET", "complaint-assignees");
   return people;
 }
 
@@ -176,16 +176,17 @@ export function startComplaints() {
   $("complaints-filter").addEventListener("submit", (event) => { event.preventDefault(); draw().catch(fail); });
   $("complaint-form").addEventListener("submit", (event) => save(event).catch(fail));
   $("complaint-cancel").addEventListener("click", close);
-  window.addEventListener("focus", () => {
-    if (document.body.dataset.view === "complaints" && !editing) draw().catch(fail);
-  });
+  whenBack("complaints", () => (editing ? null : draw().catch(fail)));
 }
 
-export async function showComplaints() {
+export async function showComplaints(params) {
   close();
   people = null; // whoever signed in now may hand them to others
   const own = state.current.role === "ward_officer";
   $("complaints-ward-choice").hidden = own;
-  if (!own) await fillWards($("complaints-ward"));
+  if (!own) {
+    await fillWards($("complaints-ward"));
+    if (params.has("ward")) $("complaints-ward").value = params.get("ward");
+  }
   await draw();
 }

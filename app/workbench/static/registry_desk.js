@@ -2,7 +2,7 @@
 // list behind each count, each step as a form asking what that step records, and batch
 // signatures and returns (one request per parcel: one refusal does not undo the others).
 import {
-  LABELS, api, cell, dayText, message, number, say, state, typedDay, whatChanged,
+  LABELS, api, cell, dayText, message, number, say, state, typedDay, whatChanged, whenBack,
 } from "./api.js";
 import { showInventories, startInventory } from "./inventory.js";
 import { showReturned, startReturned } from "./returned.js";
@@ -321,8 +321,13 @@ export function startRegistryDesk() {
   $("pipeline-previous").addEventListener("click", () => { shown.from = Math.max(0, shown.from - PAGE); drawList().catch(fail); });
   $("pipeline-next").addEventListener("click", () => { shown.from += PAGE; drawList().catch(fail); });
   $("pipeline-reload").addEventListener("click", () => drawList().catch(fail));
-  window.addEventListener("focus", () => {
-    if (document.body.dataset.view === "registry" && !pending) drawPipeline().catch(fail);
+  // the list behind a count too, unless the officer has ticked rows or seen results in it
+  whenBack("registry", async () => {
+    if (pending) return;
+    await drawPipeline().catch(fail);
+    const list = $("pipeline-list");
+    const busy = list.querySelector(".pick:checked") || list.querySelector("tr[data-outcome]");
+    if (shown && !$("pipeline-list-section").hidden && !busy) await drawList().catch(fail);
   });
 }
 

@@ -3,8 +3,9 @@
 // use (confirm, or record why not), the open disputes (resolve), a new dispute.
 import {
   LABELS, api, cachedGet, cell, dayText, fillWards, message, number, say, state, typedDay, wards,
-  whatChanged,
+  whatChanged, whenBack,
 } from "./api.js";
+import { mayHandleComplaints } from "./complaints_desk.js";
 
 const PAGE = 50;
 let ward = null;
@@ -273,8 +274,25 @@ function closeForms() {
   for (const id of ["origin-form", "backlog-form", "resolve-form"]) $(id).hidden = true;
 }
 
+// the ward's complaints still to answer, with the oldest's age; the list is their own page
+async function drawComplaints() {
+  const box = $("ward-complaints");
+  box.hidden = !mayHandleComplaints();
+  if (box.hidden) return;
+  const [received, going] = await Promise.all(["received", "in_progress"].map(
+    (status) => api("GET", `complaints?ward=${ward}&status=${status}`)));
+  const open = [...received, ...going];
+  const oldest = open.reduce((m, c) => Math.max(m, c.age_days), 0);
+  const link = $("ward-complaints-link");
+  link.href = `workbench#/complaints?ward=${ward}`;
+  link.textContent = open.length
+    ? `${number(open.length)} phản ánh chưa trả lời xong, lâu nhất ${number(oldest)} ngày`
+    : "Không có phản ánh nào đang chờ trả lời";
+  box.dataset.open = String(open.length);
+}
+
 async function reload() {
-  await Promise.all([drawProgress(), drawAwaiting(), drawDisputes()]);
+  await Promise.all([drawProgress(), drawAwaiting(), drawDisputes(), drawComplaints()]);
 }
 
 export function mayUseWardDesk() {
@@ -296,9 +314,7 @@ export function startWardDesk() {
   $("awaiting-next").addEventListener("click", () => { from += PAGE; drawAwaiting().catch(fail); });
   $("ward-code").addEventListener("change", () => { location.hash = `#/ward?code=${$("ward-code").value}`; });
   // back to the page: what another officer did meanwhile shows without a reload by hand
-  window.addEventListener("focus", () => {
-    if (ward && document.body.dataset.view === "ward") reload().catch(fail);
-  });
+  whenBack("ward", () => (ward ? reload().catch(fail) : null));
 }
 
 export async function showWardDesk(params) {

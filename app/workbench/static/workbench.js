@@ -85,7 +85,7 @@ async function render() {
     await showTargets();
   } else if (name === "complaints" && mayHandleComplaints()) {
     show("complaints");
-    await showComplaints();
+    await showComplaints(params);
   } else if (name === "audit" && mayReadAudit()) {
     show("audit");
     await showAudit(params);
