@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from app.api.auth import ActorDep
 from app.api.deps import ReadSessionDep
@@ -85,7 +86,7 @@ def audit_events(
     )
 
 
-def _export(session: ReadSessionDep, matching: Select[Any]) -> StreamingResponse:
+def _export(session: Session, matching: Select[Any]) -> StreamingResponse:
     """Every matching event as CSV, streamed from a server-side cursor."""
     streamed = session.scalars(matching.execution_options(yield_per=1000))
     return StreamingResponse(

@@ -48,7 +48,10 @@ def submit_complaint(
 def list_complaints(
     session: SessionDep,
     actor: ActorDep,
-    status: Annotated[ComplaintStatus | None, Query()] = None,
+    status: Annotated[
+        list[ComplaintStatus] | None,
+        Query(description="Repeat for several: status=received&status=in_progress."),
+    ] = None,
     ward: Annotated[str | None, Query(pattern=WARD_CODE_ONLY)] = None,
     assigned_to: Annotated[
         str | None, Query(max_length=64, description="Only those handed to this user name.")

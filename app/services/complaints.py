@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -103,7 +105,7 @@ def listing(
     *,
     session: Session,
     actor: Actor,
-    status: str | None,
+    status: Sequence[str] | None,
     ward_code: str | None,
     assigned_to: str | None = None,
 ) -> list[tuple[Complaint, tuple[int, int] | None]]:
@@ -121,7 +123,7 @@ def listing(
         .order_by(Complaint.received_at.desc(), Complaint.id.desc())
     )
     if status:
-        query = query.where(Complaint.status == status)
+        query = query.where(Complaint.status.in_(status))
     if ward_code:
         query = query.where(Complaint.ward_code == ward_code)
     if assigned_to:

@@ -549,3 +549,28 @@ def test_the_listing_names_the_parcel_and_filters_by_assignee(
         parcel.parcel_no,
     )
     assert listed[other]["sheet_no"] is None
+
+
+def test_several_statuses_list_together(
+    client: httpx.Client, keys: Keys, connection: Connection
+) -> None:
+    answered = _complaint(client, ward_code=WARD)
+    etag = _read(client, answered, keys.registry).headers["etag"]
+    closed = _patch(
+        client, answered, keys.registry, etag, status="resolved", response="Đã trả lời."
+    )
+    assert closed.status_code == 200, closed.text
+    _complaint(client, ward_code=WARD)
+    listed = client.get(
+        "/complaints",
+        params=[("status", "received"), ("status", "in_progress")],
+        headers=keys.registry,
+    )
+    assert listed.status_code == 200, listed.text
+    # the oracle: the table, read straight
+    expected = set(
+        connection.execute(
+            text("SELECT id FROM complaint WHERE status IN ('received', 'in_progress')")
+        ).scalars()
+    )
+    assert {c["id"] for c in listed.json()} == expected and answered not in expected

@@ -97,7 +97,7 @@ def test_the_admin_makes_a_key_shown_once_and_revokes_it(
     key = page.inner_text("#key-value")
     bearer = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=staff.base) as http:
-        # a GIS viewer's key: known (403 where an unknown key is 401), read personal data
+        # a GIS viewer's key: known (403 where an unknown key is 401)
         assert http.get("/api-keys", headers=bearer).status_code == 403
         assert http.get("/api-keys", headers={"Authorization": "Bearer nope"}).status_code == 401
     with staff.engine.connect() as conn:

@@ -47,16 +47,15 @@ function filters() {
   return query;
 }
 
-// what an event changed, in a few words: the fields it wrote, or what it named
+// what an event changed, in a few words: a parcel's fields by their names, else name: value
 function changed(event) {
   const after = event.after || {};
   const before = event.before || {};
-  if (event.target_type === "parcel") {
-    const fields = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
-    return changeNames(Object.fromEntries(fields.map((k) => [k, true]))) || "—";
-  }
   const keys = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
-  return keys.map((k) => `${k}: ${typeof after[k] === "object" ? JSON.stringify(after[k]) : after[k]}`).join("; ") || "—";
+  const said = event.target_type === "parcel"
+    ? changeNames(Object.fromEntries(keys.map((k) => [k, true])))
+    : keys.map((k) => `${k}: ${typeof after[k] === "object" ? JSON.stringify(after[k]) : after[k]}`).join("; ");
+  return said || "—";
 }
 
 function target(event) {

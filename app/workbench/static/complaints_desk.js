@@ -8,6 +8,7 @@ import {
 const $ = (id) => document.getElementById(id);
 // what a complaint may move to from where it stands (the service refuses the others)
 const NEXT = { received: ["received", "in_progress", "resolved"], in_progress: ["in_progress", "resolved"], resolved: ["resolved"] };
+export const OPEN = ["received", "in_progress"];
 let editing = null; // the complaint in the form
 let people = null; // who a complaint may be handed to
 
@@ -31,17 +32,9 @@ async function listed() {
   const query = new URLSearchParams();
   if ($("complaints-ward").value) query.set("ward", $("complaints-ward").value);
   if ($("complaints-mine").checked) query.set("assigned_to", state.current.user_name);
-  if (status !== "open") {
-    if (status) query.set("status", status);
-    return api("GET", `complaints?${query}`);
-  }
-  // not answered yet: those received and those in progress, newest first
-  const [received, going] = await Promise.all(["received", "in_progress"].map((s) => {
-    const q = new URLSearchParams(query);
-    q.set("status", s);
-    return api("GET", `complaints?${q}`);
-  }));
-  return [...received, ...going].sort((a, b) => b.received_at.localeCompare(a.received_at) || b.id - a.id);
+  // "open": not answered yet, those received and those in progress
+  for (const s of status === "open" ? OPEN : [status].filter(Boolean)) query.append("status", s);
+  return api("GET", `complaints?${query}`);
 }
 
 function parcelLink(c) {

@@ -5,7 +5,7 @@ import {
   LABELS, api, cachedGet, cell, dayText, fillWards, message, number, say, state, typedDay, wards,
   whatChanged, whenBack,
 } from "./api.js";
-import { mayHandleComplaints } from "./complaints_desk.js";
+import { OPEN, mayHandleComplaints } from "./complaints_desk.js";
 
 const PAGE = 50;
 let ward = null;
@@ -279,9 +279,7 @@ async function drawComplaints() {
   const box = $("ward-complaints");
   box.hidden = !mayHandleComplaints();
   if (box.hidden) return;
-  const [received, going] = await Promise.all(["received", "in_progress"].map(
-    (status) => api("GET", `complaints?ward=${ward}&status=${status}`)));
-  const open = [...received, ...going];
+  const open = await api("GET", `complaints?ward=${ward}&${OPEN.map((s) => `status=${s}`).join("&")}`);
   const oldest = open.reduce((m, c) => Math.max(m, c.age_days), 0);
   const link = $("ward-complaints-link");
   link.href = `workbench#/complaints?ward=${ward}`;
