@@ -7,7 +7,7 @@ SYNCED := $(VENV)/.synced
 # npm ci's own record of what it installed: the pages' libraries are there and current
 NODE_MODULES := frontend/node_modules/.package-lock.json
 
-.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats bench-query bench-workbench clean
+.PHONY: help run stop test lint typecheck pytest fmt samples bench bench-load bench-stats bench-query bench-workbench bench-tiles clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-query: $(SYNCED) ## a bbox query through the service, tipg and pgbench at 
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "install wrk" >&2; exit 1; }
 	$(BIN)/python bench/query_bench.py --parcels 1000000 --seconds 20
+
+bench-tiles: $(SYNCED) ## parcel tiles at zooms 12 to 18 over the densest 4 km2 of 1M parcels, against plain ST_AsMVT
+	$(BIN)/python bench/tile_bench.py --parcels 1000000 --rounds 5 --edits 20
 
 clean: ## remove the virtualenv and tool caches (the local database stays; `make stop` first)
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     )
     anonymous_writes_window_s: float = Field(3600.0, gt=0, description="That window, seconds.")
     load_samples: bool = Field(True, description="Load gis_samples/ into an empty register.")
+    map_glyphs_url: str | None = Field(
+        "https://demotiles.maplibre.org/font/{fontstack}/{range}.pbf",
+        description="The font server of the map style's labels (MapLibre needs one; QGIS uses "
+        "its own fonts). A town hall without internet access sets its own, or an empty value "
+        "for a style without labels.",
+    )
     sample_history_weeks: int = Field(
         10, ge=0, le=104, description="Weeks of certification drive played on the samples."
     )

@@ -217,3 +217,7 @@ STEP = {
     "signed": "Ký GCN",
     "delivered": "Trao GCN",
 }
+
+# the map style's name; the layers of the tile sets
+MAP_TITLE = "Bản đồ thửa đất theo tình trạng cấp Giấy chứng nhận"
+TILE_SET = {"parcels": "Thửa đất theo tình trạng cấp GCN", "wards": "Ranh giới phường, xã"}

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.db import coverage_sql
-from app.services import snapshots
+from app.services import snapshots, tile_upkeep
 from app.services.background import Loop
 
 
@@ -31,6 +31,7 @@ def upkeep(engine: Engine, every_s: float = 2.0, snapshot_every: int = 300) -> L
 
     def work(round_number: int) -> bool:
         run_once(engine, take_snapshots=round_number % snapshot_every == 0)
+        tile_upkeep.run_once(engine)  # the map's counts and cache, in the same rounds
         return False  # then wait every_s
 
     return Loop("stats-upkeep", work, every_s)

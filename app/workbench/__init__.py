@@ -14,6 +14,7 @@ from pathlib import Path
 from app.domain import labels_vi
 from app.domain.codes import STAFF_BACKLOG_REASONS
 from app.domain.lifecycle import STATUSES
+from app.domain.map_colours import STATUS_COLOURS
 from app.domain.permissions import ALLOWED, Action, Role
 from app.domain.sign_in_rules import MIN_PASSWORD_LENGTH
 from app.errors import NotFound
@@ -77,6 +78,7 @@ def page(parcels_min_zoom: int, max_upload_bytes: int) -> str:
             "complaint_channel": labels_vi.COMPLAINT_CHANNEL,
             "parcel_field": labels_vi.PARCEL_FIELD,
             "parcels_min_zoom": parcels_min_zoom,
+            "status_colours": STATUS_COLOURS,
             "max_upload_bytes": max_upload_bytes,
             # what the pages offer each role; the API refuses the others all the same
             "import_roles": _roles(Action.IMPORT),

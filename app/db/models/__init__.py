@@ -30,6 +30,7 @@ from app.db.models.statistics import (
     stat_delta,
     stat_total,
 )
+from app.db.models.tiles import TileCache, TileChange, parcel_cell_count, parcel_cell_delta
 
 __all__ = [
     "COUNTER_MEASURES",
@@ -58,7 +59,11 @@ __all__ = [
     "StaffAccount",
     "StaffSession",
     "StatSnapshot",
+    "TileCache",
+    "TileChange",
     "Ward",
+    "parcel_cell_count",
+    "parcel_cell_delta",
     "stat_day",
     "stat_delta",
     "stat_total",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -102,6 +103,16 @@ class Parcel(Base):
             "(retired_at IS NULL) = (retired_reason IS NULL)", name="retired_with_reason"
         ),
         Index("ix_parcel_geom", "geom", postgresql_using="gist"),
+        # the parcels drawn at zooms 14, 13 and 12 (revision 0017)
+        *(
+            Index(
+                f"ix_parcel_geom_z{zoom}",
+                "geom",
+                postgresql_using="gist",
+                postgresql_where=text(f"retired_at IS NULL AND area_m2 >= {area}"),
+            )
+            for zoom, area in ((14, 300), (13, 1200), (12, 4800))
+        ),
         CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom_valid"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status_known"),
     )

@@ -29,19 +29,12 @@ export async function registerMap(target, options = {}) {
   return new RegisterMap(target, options);
 }
 const TOWN = [106.09, 21.28]; // Việt Yên, lon/lat
-// the service draws parcels from this zoom (app.services.tiles.PARCELS_MIN_ZOOM)
+// the service draws parcels from this zoom (app.services.tiles.PARCELS_MIN_ZOOM): below
+// zoom 16 only those big enough to see, and count cells (layer parcel_counts) for the rest
 const PARCELS_FROM_ZOOM = LABELS.parcels_min_zoom;
 
-export const STATUS_COLOURS = {
-  unregistered: "#d9d9d9",
-  registered: "#c6dbef",
-  in_review: "#6baed6",
-  returned: "#fd8d3c",
-  eligible: "#a1d99b",
-  ineligible: "#969696",
-  signed: "#41ab5d",
-  delivered: "#006d2c",
-};
+// the colours of every map of the service (app.services.tile_docs.STATUS_COLOURS)
+export const STATUS_COLOURS = LABELS.status_colours;
 const KIND_COLOURS = {
   rejected: "#c0392b",
   overlap: "#e67e22",
@@ -81,7 +74,21 @@ function wardStyle(feature, resolution) {
   })];
 }
 
-function parcelStyle(feature) {
+// a count cell: shaded from grey (nothing certified) to dark green (all certified)
+function cellStyle(feature) {
+  const share = (feature.get("certified") || 0) / Math.max(feature.get("parcels") || 0, 1);
+  const step = Math.min(4, Math.floor(share * 5));
+  return cached(`cell:${step}`, () => new ol.style.Style({
+    fill: new ol.style.Fill({ color: `${CELL_COLOURS[step]}99` }),
+  }));
+}
+const CELL_COLOURS = ["#d9d9d9", "#c7e9c0", "#a1d99b", "#41ab5d", "#006d2c"];
+
+function parcelStyle(feature, resolution) {
+  if (feature.get("layer") === "parcel_counts") {
+    // the cells stand for the parcels too small to draw; from zoom 15 the parcels show
+    return resolution > 5 ? cellStyle(feature) : null;
+  }
   const status = feature.get("status");
   const disputed = feature.get("disputed") === true || feature.get("disputed") === "true";
   return cached(`parcel:${status}:${disputed}`, () => new ol.style.Style({
@@ -142,7 +149,7 @@ class RegisterMap {
       if (layer && (layer.getSource() === this.drawn || layer === this.tileLayer)) {
         done = true;
         if (this.onFeature) this.onFeature(feature);
-      } else if (feature.get("status") !== undefined && this.onParcel) {
+      } else if (feature.get("layer") === "parcels" && this.onParcel) {
         done = true;
         this.onParcel(feature.getId());
       }
