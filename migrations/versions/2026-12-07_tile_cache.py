@@ -77,8 +77,11 @@ def _deltas(source: str) -> str:
 
 
 COLUMNS = "status, disputed, land_use_group, retired_at, geom"
+# the rows of an UPDATE whose drawn facts changed, old and new side by side (one join)
 CHANGED = (
-    f"SELECT o.id FROM old_rows o JOIN new_rows n USING (id)"
+    "SELECT"
+    f" {', '.join(f'o.{c} AS old_{c}, n.{c} AS new_{c}' for c in COLUMNS.split(', '))}"
+    " FROM old_rows o JOIN new_rows n ON n.id = o.id"
     f" WHERE ({', '.join('o.' + c for c in DRAWN.split(', '))})"
     f" IS DISTINCT FROM ({', '.join('n.' + c for c in DRAWN.split(', '))})"
 )
@@ -88,16 +91,20 @@ PARCEL_INSERTED = _changes("parcels", "SELECT geom AS g FROM new_rows") + _delta
 PARCEL_DELETED = _changes("parcels", "SELECT geom AS g FROM old_rows") + _deltas(
     f"SELECT -1 AS sign, {COLUMNS} FROM old_rows"
 )
+_SIDES = ", ".join(COLUMNS.split(", "))
 PARCEL_UPDATED = _changes(
     "parcels",
-    f"SELECT geom AS g FROM old_rows WHERE id IN ({CHANGED})"
-    f" UNION ALL SELECT geom FROM new_rows WHERE id IN ({CHANGED})",
+    f"SELECT v.g FROM ({CHANGED}) c, LATERAL (VALUES (c.old_geom), (c.new_geom)) v(g)",
 ) + _deltas(
-    f"SELECT -1 AS sign, {COLUMNS} FROM old_rows WHERE id IN ({CHANGED})"
-    f" UNION ALL SELECT 1, {COLUMNS} FROM new_rows WHERE id IN ({CHANGED})"
+    f"SELECT v.* FROM ({CHANGED}) c, LATERAL (VALUES"
+    f" (-1, {', '.join('c.old_' + col for col in COLUMNS.split(', '))}),"
+    f" (1, {', '.join('c.new_' + col for col in COLUMNS.split(', '))}))"
+    f" v(sign, {_SIDES})"
 )
 PARCEL_FUNCTION = f"""
-CREATE FUNCTION parcel_tile_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION parcel_tile_change() RETURNS trigger LANGUAGE plpgsql
+-- the transition tables have no statistics: a nested loop over them would be quadratic
+SET enable_nestloop = off AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {PARCEL_INSERTED}
