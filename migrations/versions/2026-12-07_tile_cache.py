@@ -102,9 +102,7 @@ PARCEL_UPDATED = _changes(
     f" v(sign, {_SIDES})"
 )
 PARCEL_FUNCTION = f"""
-CREATE FUNCTION parcel_tile_change() RETURNS trigger LANGUAGE plpgsql
--- the transition tables have no statistics: a nested loop over them would be quadratic
-SET enable_nestloop = off AS $$
+CREATE FUNCTION parcel_tile_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {PARCEL_INSERTED}
