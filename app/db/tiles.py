@@ -50,11 +50,6 @@ COUNT_FIELDS = (
 )
 
 
-def parcel_fields(z: int) -> list[str]:
-    """Return the property names of the parcels layer at zoom `z`."""
-    return [name for since, props in PARCEL_PROPERTIES.items() if z >= since for name, _ in props]
-
-
 def _properties(z: int) -> str:
     return ", ".join(
         f"{expr} AS {name}"

@@ -17,15 +17,21 @@ from app.services.tiles import MAX_ZOOM, PARCELS_DETAIL_ZOOM, PARCELS_MIN_ZOOM
 
 TOWN = (106.09, 21.28, 12)  # Việt Yên, where a map opens when the register is empty
 
-_PARCEL_FIELDS = {
+_PARCEL_MEANING = {
     "status": "certificate status (code): " + ", ".join(STATUSES),
     "disputed": "true while a dispute is open",
-    "certified": f"signed or delivered (from zoom {PARCELS_DETAIL_ZOOM})",
-    "ward_code": f"ward code (from zoom {PARCELS_DETAIL_ZOOM})",
-    "land_use": f"principal land-use code (from zoom {PARCELS_DETAIL_ZOOM})",
-    "sheet_no": "map sheet number (from zoom 18)",
-    "parcel_no": "parcel number on the sheet (from zoom 18)",
-    "area_m2": "area, m2 (from zoom 18)",
+    "certified": "signed or delivered",
+    "ward_code": "ward code",
+    "land_use": "principal land-use code",
+    "sheet_no": "map sheet number",
+    "parcel_no": "parcel number on the sheet",
+    "area_m2": "area, m2",
+}
+# each field with the zoom it appears from (app.db.tiles.PARCEL_PROPERTIES)
+_PARCEL_FIELDS = {
+    name: _PARCEL_MEANING[name] + (f" (from zoom {since})" if since else "")
+    for since, props in tile_sql.PARCEL_PROPERTIES.items()
+    for name, _ in props
 }
 _COUNT_FIELDS = {
     name: (
@@ -41,14 +47,10 @@ _COUNT_FIELDS = {
 }
 
 
-def _bounds(session: Session) -> tuple[float, float, float, float] | None:
-    return extents.wgs84_extent(session.connection(), "ward")
-
-
 def tilejson(session: Session, tile_set: str, base: str) -> dict[str, Any]:
     """Return the TileJSON 3.0.0 document of `tile_set` ("parcels" or "wards"), its tile
     URLs under `base` (the service's URL, ending in /)."""
-    bounds = _bounds(session)
+    bounds = extents.wgs84_extent(session.connection(), "ward")
     centre = (
         TOWN if bounds is None else ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12)
     )

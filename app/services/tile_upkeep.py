@@ -28,8 +28,7 @@ def run_once(engine: Engine) -> int:
         tile_cache.forget(conn)
     wanted: dict[str, set[tuple[int, int, int]]] = {}
     for layer, box in seen:
-        zooms = WARM_ZOOMS if layer == "parcels" else range(tiles.PARCELS_MIN_ZOOM, 12)
-        for z in zooms:
+        for z in WARM_ZOOMS:
             wanted.setdefault(layer, set()).update((z, x, y) for x, y in covering(z, *box))
     built = 0
     for layer, wanted_tiles in wanted.items():

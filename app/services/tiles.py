@@ -22,7 +22,6 @@ PARCELS_DETAIL_ZOOM = 16
 PARCELS_PER_TILE = 20_000
 MIN_PIXELS = 16  # a parcel is drawn below PARCELS_DETAIL_ZOOM when it covers 4 x 4 pixels
 MAX_ZOOM = 22
-LAYERS = ("parcels", "wards")
 
 
 def _check(z: int, x: int, y: int) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 import shapely
 
+from app.db import tile_cache
 from app.services import tile_upkeep, tiles
 from bench.tools import tile_of
 from tests.api import tile_oracle as oracle
@@ -144,6 +145,9 @@ def test_the_upkeep_folds_counts_and_forgets_old_changes_without_staleness(
         tile_upkeep.run_once(staff.engine)
         with staff.engine.begin() as conn:
             assert conn.execute(text("SELECT count(*) FROM parcel_cell_delta")).scalar() == 0
+            # the zoom 10 to 13 tiles of the written area were built again, unasked
+            low = [(z, *tile_of(lon, lat, z)) for z in range(10, 14)]
+            assert tile_cache.fresh(conn, "parcels", low) == set(low)
             # as if the change had been seen long ago
             conn.execute(text("UPDATE tile_change SET seen_at = now() - interval '1 hour'"))
         tile_upkeep.run_once(staff.engine)

@@ -28,16 +28,6 @@ STATUS_FIELDS = (
 COUNT_FIELDS = ("parcels", *STATUS_FIELDS, "certified", "disputed", "nnp", "otc", "pnn", "csd")
 
 
-def _town(connection: Connection) -> tuple[float, float]:
-    row = connection.execute(
-        text(
-            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_SetSRID(ST_Centroid("
-            "ST_Extent(geom)::geometry), 9214), 4326) AS c FROM parcel) t"
-        )
-    ).one()
-    return float(row[0]), float(row[1])
-
-
 def _among_parcels(connection: Connection) -> tuple[float, float]:
     """A point inside the register's middle parcel (by id)."""
     row = connection.execute(
@@ -186,7 +176,7 @@ def test_tilejson_describes_the_tiles_a_client_gets(
     assert document["tilejson"] == "3.0.0"
     assert (document["minzoom"], document["maxzoom"]) == (10, 22)
     west, south, east, north = document["bounds"]
-    lon, lat = _town(connection)
+    lon, lat = _among_parcels(connection)
     assert west < lon < east and south < lat < north
     layers = {layer["id"]: layer for layer in document["vector_layers"]}
     template = document["tiles"][0]
