@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,20 @@ def _modules() -> Iterator[tuple[str, Path]]:
         yield ".".join(parts), path
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+# parsed while the tests are collected, before any live service starts its threads: on
+# Python 3.11.7 ast.parse is not safe while another thread compiles a module it imports
+# for the first time (a CPython bug: "AST constructor recursion depth mismatch")
+for _, _path in _modules():
+    _tree(_path)
+
+
 def _imports(path: Path) -> Iterator[str]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.module
         elif isinstance(node, ast.Import):
@@ -118,7 +131,7 @@ def test_hand_written_sql_lives_in_app_db() -> None:
     for module, path in _modules():
         if _part(module) in {"app.db", "app.localdb"}:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
                 if any(alias.name == "text" for alias in node.names):
                     users.append(module)
@@ -152,7 +165,7 @@ MAX_FUNCTION_LINES = 60
 
 
 def _long_functions(path: Path) -> Iterator[tuple[str, int]]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             if length > MAX_FUNCTION_LINES:
